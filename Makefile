@@ -1,0 +1,39 @@
+# The two commands of the README: `make run` and `make test`. Needs Python 3.11+ and make.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+
+.PHONY: run test lint format install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+## run: migrate, add the demo customer, serve on http://127.0.0.1:5000 (codes print here)
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) customers create --name "Demo Household" --email test@example.com \
+		--phone 9876543210 --type Household --exist-ok
+	$(FLASK) run --port 5000
+
+## test: the whole suite (real Redis/PostgreSQL too when TEST_REDIS_URL/TEST_DATABASE_URL are set)
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,235 @@
+"""Settings: one class per profile, values read from the environment and checked once.
+
+Nothing else in the code base reads ``os.environ``. A bad value stops the start with a
+one-line message naming the variable (``ConfigError`` is a ``SystemExit``, so gunicorn,
+``flask`` and ``python`` print that line and exit 1 instead of a traceback).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
+SERVICE_NAME = "Waste Billing"
+DEV_SECRET_KEY = "dev-only-not-secret-change-me"  # noqa: S105 - refused in production
+CUSTOMER_TYPES = ("Household", "Commercial", "Industrial", "Institutional")
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+class ConfigError(SystemExit):
+    """A setting is missing or malformed; the message names the variable."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"otpauth: configuration error: {message}")
+
+
+def _integer(name: str, raw: str, minimum: int, maximum: int | None) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = f" and at most {maximum}" if maximum is not None else ""
+        raise ConfigError(f"{name}={raw!r} must be at least {minimum}{upper}")
+    return value
+
+
+def _boolean(name: str, raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ConfigError(f"{name}={raw!r} must be true or false")
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[str, str], str]:
+    def parse(name: str, raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in options:
+            raise ConfigError(f"{name}={raw!r} must be one of: {', '.join(options)}")
+        return value
+
+    return parse
+
+
+def _int(minimum: int, maximum: int | None = None) -> Callable[[str, str], int]:
+    return lambda name, raw: _integer(name, raw, minimum, maximum)
+
+
+def _text(name: str, raw: str) -> str:
+    return raw.strip()
+
+
+def _region(name: str, raw: str) -> str:
+    value = raw.strip().upper()
+    if len(value) != 2 or not value.isalpha():
+        raise ConfigError(f"{name}={raw!r} must be a two-letter region code such as IN")
+    return value
+
+
+# name -> parser. Only these (and RATELIMIT_*) are read from the environment.
+PARSERS: dict[str, Callable[[str, str], Any]] = {
+    "SECRET_KEY": _text,
+    "DATABASE_URL": _text,
+    "REDIS_URL": _text,
+    "OTP_LENGTH": _int(4, 10),
+    "OTP_TTL_SECONDS": _int(1, 86400),
+    "OTP_MAX_ATTEMPTS": _int(1, 100),
+    "OTP_RESEND_COOLDOWN_SECONDS": _int(0, 86400),
+    "OTP_MAX_REQUESTS": _int(1, 1000),
+    "OTP_REQUEST_WINDOW_SECONDS": _int(1, 7 * 86400),
+    "OTP_MAX_FAILURES_PER_DAY": _int(1, 10000),
+    "SESSION_LIFETIME_SECONDS": _int(60, 30 * 86400),
+    "EMAIL_BACKEND": _choice(("console", "smtp")),
+    "SMS_BACKEND": _choice(("console", "twilio")),
+    "MAIL_SERVER": _text,
+    "MAIL_PORT": _int(1, 65535),
+    "MAIL_USE_TLS": _boolean,
+    "MAIL_USE_SSL": _boolean,
+    "MAIL_USERNAME": _text,
+    "MAIL_PASSWORD": _text,
+    "MAIL_DEFAULT_SENDER": _text,
+    "TWILIO_ACCOUNT_SID": _text,
+    "TWILIO_AUTH_TOKEN": _text,
+    "TWILIO_FROM_NUMBER": _text,
+    "PHONE_DEFAULT_REGION": _region,
+    "DELIVERY_MODE": _choice(("inline", "queue")),
+    "PUBLIC_HOST": _text,
+    "TRUSTED_PROXIES": _int(0, 10),
+}
+
+# Flask-Limiter settings that are booleans; every other RATELIMIT_* passes through as text.
+_RATELIMIT_BOOLEANS = {
+    "RATELIMIT_ENABLED",
+    "RATELIMIT_HEADERS_ENABLED",
+    "RATELIMIT_SWALLOW_ERRORS",
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED",
+    "RATELIMIT_FAIL_ON_FIRST_BREACH",
+}
+
+
+class Config:
+    """Defaults shared by every profile (the contract's settings table)."""
+
+    ENV_NAME = "base"
+    SECRET_KEY: str | None = None
+    DATABASE_URL: str | None = None  # None: SQLite file under instance/
+    REDIS_URL: str | None = None  # None: embedded fakeredis, one process only
+    OTP_LENGTH = 6
+    OTP_TTL_SECONDS = 300
+    OTP_MAX_ATTEMPTS = 5
+    OTP_RESEND_COOLDOWN_SECONDS = 60
+    OTP_MAX_REQUESTS = 5
+    OTP_REQUEST_WINDOW_SECONDS = 3600
+    OTP_MAX_FAILURES_PER_DAY = 20
+    SESSION_LIFETIME_SECONDS = 28800
+    EMAIL_BACKEND = "smtp"
+    SMS_BACKEND = "twilio"
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER = "no-reply@localhost"
+    TWILIO_ACCOUNT_SID: str | None = None
+    TWILIO_AUTH_TOKEN: str | None = None
+    TWILIO_FROM_NUMBER: str | None = None
+    PHONE_DEFAULT_REGION = "IN"
+    DELIVERY_MODE = "inline"
+    PUBLIC_HOST = "localhost"
+    TRUSTED_PROXIES = 0
+    # Per-IP limits (Flask-Limiter). The three OTP_* limits are ours, applied per view.
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = "otpauth-rl"
+    RATELIMIT_OTP_REQUEST = "10 per minute; 60 per hour"
+    RATELIMIT_OTP_VERIFY = "20 per minute; 200 per hour"
+    RATELIMIT_OTP_RESEND = "5 per minute; 30 per hour"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    SESSION_COOKIE_NAME = "otpauth_session"
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session it is bound to
+    MAX_CONTENT_LENGTH = 64 * 1024  # forms are tiny; refuse anything large with 413
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    SECRET_KEY = DEV_SECRET_KEY
+    EMAIL_BACKEND = "console"
+    SMS_BACKEND = "console"
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"  # noqa: S105
+    RATELIMIT_ENABLED = False  # limiter tests turn it on explicitly
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+
+PROFILES: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Return the settings of the profile named by OTPAUTH_ENV, overlaid with the environment."""
+    environ = os.environ if environ is None else environ
+    profile_name = environ.get("OTPAUTH_ENV", "development").strip().lower() or "development"
+    if profile_name not in PROFILES:
+        raise ConfigError(f"OTPAUTH_ENV={profile_name!r} must be one of: {', '.join(PROFILES)}")
+    profile = PROFILES[profile_name]
+    settings = {key: getattr(profile, key) for key in dir(profile) if key.isupper()}
+    for name, parse in PARSERS.items():
+        raw = environ.get(name)
+        if raw is not None and raw.strip() != "":
+            settings[name] = parse(name, raw)
+    for name, raw in environ.items():
+        if name.startswith("RATELIMIT_"):
+            settings[name] = _boolean(name, raw) if name in _RATELIMIT_BOOLEANS else raw
+    return settings
+
+
+def finalize(settings: dict[str, Any], instance_path: str) -> dict[str, Any]:
+    """Derive the dependent settings and refuse unsafe production set-ups."""
+    check(settings)
+    if not settings.get("DATABASE_URL"):
+        settings["DATABASE_URL"] = "sqlite:///" + os.path.join(instance_path, "otpauth.sqlite")
+    settings["SQLALCHEMY_DATABASE_URI"] = settings["DATABASE_URL"]
+    settings["PERMANENT_SESSION_LIFETIME"] = settings["SESSION_LIFETIME_SECONDS"]
+    if settings["MAIL_USE_TLS"] and settings["MAIL_USE_SSL"]:
+        raise ConfigError("MAIL_USE_TLS and MAIL_USE_SSL cannot both be true")
+    return settings
+
+
+def check(settings: Mapping[str, Any]) -> None:
+    """Refuse a production start that could leak codes or lose state."""
+    if settings.get("ENV_NAME") != "production":
+        return
+    if not settings.get("SECRET_KEY"):
+        raise ConfigError("SECRET_KEY is required in production")
+    if settings["SECRET_KEY"] == DEV_SECRET_KEY or len(settings["SECRET_KEY"]) < 16:
+        raise ConfigError("SECRET_KEY must be a long random value in production")
+    if not settings.get("REDIS_URL"):
+        raise ConfigError(
+            "REDIS_URL is required in production (the embedded Redis is one process only)"
+        )
+    for name in ("EMAIL_BACKEND", "SMS_BACKEND"):
+        if settings.get(name) == "console":
+            raise ConfigError(
+                f"{name}=console is refused in production: codes must never be printed"
+            )

@@ -1,0 +1,50 @@
+"""otpauth: passwordless one-time-code sign-in for the customers of a waste-billing utility."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from flask import Flask
+
+import config
+
+from . import audit, auth, cli, dashboard, delivery, errors, health, otp, security
+from . import redis as redis_ext
+from .extensions import csrf, db, mail, migrate
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings, extensions, services, blueprints, error pages, commands."""
+    app = Flask(
+        __name__,
+        template_folder=os.path.join(ROOT, "templates"),
+        instance_path=os.path.join(ROOT, "instance"),
+    )
+    settings = config.load()
+    settings.update(overrides or {})
+    app.config.update(config.finalize(settings, app.instance_path))
+    os.makedirs(app.instance_path, exist_ok=True)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
+    csrf.init_app(app)
+    mail.init_app(app)
+    redis_ext.init_app(app, client=(overrides or {}).get("REDIS_CLIENT"))
+    otp.init_app(app)
+    delivery.init_app(app)
+    audit.init_app(app)
+    security.init_app(app)
+    auth.init_app(app)
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(health.bp)
+    errors.init_app(app)
+    cli.init_app(app)
+    app.jinja_env.globals["SERVICE_NAME"] = config.SERVICE_NAME
+    return app

@@ -1,0 +1,67 @@
+"""The login forms. Each carries a CSRF token (Flask-WTF)."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_wtf import FlaskForm
+from wtforms import RadioField, StringField, ValidationError
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length
+
+from ..contacts import MAX_CONTACT_LENGTH, InvalidContact, normalize
+
+
+class RequestForm(FlaskForm):
+    """Ask for a code: which channel, and the address or number on file."""
+
+    channel = RadioField(
+        "Send my code by",
+        choices=[SelectChoice("email", "E-mail"), SelectChoice("sms", "Text message (SMS)")],
+        default="email",
+        validators=[InputRequired(message="Choose e-mail or SMS.")],
+    )
+    contact = StringField(
+        "E-mail address or phone number",
+        validators=[
+            InputRequired(message="Enter your e-mail address or phone number."),
+            Length(max=MAX_CONTACT_LENGTH, message="That is too long to be a contact."),
+        ],
+        render_kw={"autocomplete": "username", "spellcheck": "false", "autocapitalize": "none"},
+    )
+    normalized: str = ""
+
+    def validate_contact(self, field: StringField) -> None:
+        if self.channel.data not in ("email", "sms"):
+            return  # the channel's own error says what is wrong
+        try:
+            self.normalized = normalize(
+                self.channel.data, field.data or "", current_app.config["PHONE_DEFAULT_REGION"]
+            )
+        except InvalidContact as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class VerifyForm(FlaskForm):
+    """Type the code that was sent."""
+
+    code = StringField(
+        "Your code",
+        validators=[InputRequired(message="Enter the code we sent you.")],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "inputmode": "numeric",
+            "autofocus": True,
+            "spellcheck": "false",
+        },
+    )
+
+    def validate_code(self, field: StringField) -> None:
+        length = current_app.config["OTP_LENGTH"]
+        value = (field.data or "").strip().replace(" ", "").replace("-", "")
+        if len(value) != length or not value.isascii() or not value.isdigit():
+            raise ValidationError(f"Enter the {length}-digit code we sent you.")
+        field.data = value
+
+
+class ActionForm(FlaskForm):
+    """A button that changes state (resend, log out): only the CSRF token."""

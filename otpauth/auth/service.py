@@ -1,0 +1,120 @@
+"""The login logic the views call: plain functions, testable without a request.
+
+Unknown and inactive contacts walk the same path as customers: a record is issued in
+Redis (holding a decoy hash no code matches) and nothing is delivered, so answers and
+timing reveal nothing about who is a customer.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+
+from .. import audit
+from ..contacts import mask
+from ..delivery import DeliveryError, delivery
+from ..extensions import db
+from ..models import Customer, utcnow
+from ..otp import hasher, otp_store
+from ..otp.codes import decoy_hash, generate_code
+from ..otp.store import KEEP_CUSTOMER, IssueResult, VerifyResult
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Issued:
+    """The outcome of a request or resend: the store's answer and the contact's tag."""
+
+    tag: str
+    result: IssueResult
+
+
+def find_customer(channel: str, contact: str) -> Customer | None:
+    """The active customer whose e-mail or phone (normalized) is ``contact``, if any."""
+    column = Customer.email if channel == "email" else Customer.phone
+    customer = db.session.scalar(select(Customer).where(column == contact))
+    return customer if customer is not None and customer.active else None
+
+
+def request_code(channel: str, contact: str) -> Issued:
+    """Issue a code for a normalized contact and send it if a customer matches.
+
+    Raises ``DeliveryError`` when the send fails (the cooldown is released first).
+    """
+    tag = hasher().tag(channel, contact)
+    customer = find_customer(channel, contact)
+    audit.record(
+        "otp_requested", customer_id=customer and customer.id, channel=channel, contact_hash=tag
+    )
+    return _issue_and_send(channel, tag, customer, str(customer.id) if customer else "", contact)
+
+
+def resend_code(channel: str, tag: str) -> Issued:
+    """Issue a fresh code for the pending request; the previous code stops working."""
+    return _issue_and_send(channel, tag, None, KEEP_CUSTOMER, None)
+
+
+def _issue_and_send(
+    channel: str, tag: str, customer: Customer | None, customer_id: str, contact: str | None
+) -> Issued:
+    code = generate_code(current_app.config["OTP_LENGTH"])
+    result = otp_store().issue(tag, hasher().code(tag, code), decoy_hash(), customer_id)
+    if not result.issued:
+        audit.record(
+            "otp_rate_limited",
+            customer_id=customer and customer.id,
+            channel=channel,
+            contact_hash=tag,
+        )
+        log.info("otp: %s refused for contact %s (%s)", channel, tag[:8], result.status)
+        return Issued(tag, result)
+    if customer is None and result.customer_id:  # resend: look the customer up again
+        customer = db.session.get(Customer, int(result.customer_id))
+        customer = customer if customer is not None and customer.active else None
+        contact = customer.contact(channel) if customer else None
+    if customer is None or contact is None:
+        return Issued(tag, result)  # unknown contact: nothing is sent
+    try:
+        delivery().send_code(channel, contact, code)
+    except DeliveryError as exc:
+        otp_store().release_cooldown(tag)
+        audit.record("otp_send_failed", customer_id=customer.id, channel=channel, contact_hash=tag)
+        log.warning(
+            "otp: %s send to %s failed (%s, temporary=%s)",
+            channel,
+            mask(channel, contact),
+            exc,
+            exc.temporary,
+        )
+        raise
+    audit.record("otp_sent", customer_id=customer.id, channel=channel, contact_hash=tag)
+    return Issued(tag, result)
+
+
+def verify_code(channel: str, tag: str, code: str) -> tuple[VerifyResult, Customer | None]:
+    """Check a code; on success return the customer, stamped as logged in and verified."""
+    result = otp_store().verify(tag, hasher().code(tag, code))
+    if result.status != "ok":
+        event = "otp_locked" if result.status == "locked" else "otp_verify_failed"
+        audit.record(
+            event, customer_id=result.customer_id or None, channel=channel, contact_hash=tag
+        )
+        return result, None
+    customer = db.session.get(Customer, int(result.customer_id)) if result.customer_id else None
+    if customer is None or not customer.active:
+        # Only reachable if the customer was removed or deactivated after the request.
+        audit.record("otp_verify_failed", channel=channel, contact_hash=tag)
+        return VerifyResult("expired"), None
+    now = utcnow()
+    customer.last_login_at = now
+    if channel == "email":
+        customer.email_verified_at = customer.email_verified_at or now
+    else:
+        customer.phone_verified_at = customer.phone_verified_at or now
+    db.session.commit()
+    audit.record("login", customer_id=customer.id, channel=channel, contact_hash=tag)
+    return result, customer

@@ -1,0 +1,166 @@
+"""Request, verify, resend and logout: each view validates, calls the service, answers."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from .. import audit
+from ..contacts import mask
+from ..delivery import DeliveryError
+from ..extensions import limiter
+from ..otp import otp_store
+from ..otp.store import IssueResult
+from . import service
+from .forms import ActionForm, RequestForm, VerifyForm
+
+bp = Blueprint("auth", __name__, url_prefix="/otp")
+PENDING = "otp"  # session key: channel, masked contact, tag, expiry, next
+
+
+def _limit(name: str) -> Any:
+    return limiter.limit(lambda: current_app.config[name], methods=["POST"])
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else None (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
+def refused(result: IssueResult, template: str, **context: Any) -> tuple[str, int, dict]:
+    """The 429 page for a send refused by a per-contact limit (same for every contact)."""
+    wait = max(result.retry_after, 1)
+    if result.status == "cooldown":
+        message = f"Please wait {wait} seconds before asking for another code."
+    else:
+        minutes = -(-wait // 60)
+        message = f"Too many requests. Please try again in {minutes} minute{'s' * (minutes != 1)}."
+    return (render_template(template, error=message, **context), 429, {"Retry-After": str(wait)})
+
+
+def _remember_pending(channel: str, contact_masked: str, tag: str, next_url: str | None) -> None:
+    session[PENDING] = {
+        "channel": channel,
+        "masked": contact_masked,
+        "tag": tag,
+        "exp": int(time.time()) + current_app.config["OTP_TTL_SECONDS"],
+        "next": next_url,
+    }
+
+
+@bp.route("/request/", methods=["GET", "POST"])
+@_limit("RATELIMIT_OTP_REQUEST")
+def request_code() -> Any:
+    """Ask for a code by e-mail or SMS."""
+    form = RequestForm()
+    if form.validate_on_submit():
+        channel, contact = form.channel.data, form.normalized
+        try:
+            issued = service.request_code(channel, contact)
+        except DeliveryError as exc:
+            return render_template("otp/request.html", form=form, error=exc.user_message), 503
+        if not issued.result.issued:
+            return refused(issued.result, "otp/request.html", form=form)
+        _remember_pending(
+            channel, mask(channel, contact), issued.tag, safe_next(request.args.get("next"))
+        )
+        return redirect(url_for(".verify"))
+    return render_template("otp/request.html", form=form), 400 if form.errors else 200
+
+
+def _verify_page(form: VerifyForm, pending: dict, status: int = 200, **context: Any) -> Any:
+    live = otp_store().pending(pending["tag"])
+    return render_template(
+        "otp/verify.html",
+        form=form,
+        pending=pending,
+        live=live,
+        resend_form=ActionForm(),
+        **context,
+    ), status
+
+
+@bp.route("/verify/", methods=["GET", "POST"])
+@_limit("RATELIMIT_OTP_VERIFY")
+def verify() -> Any:
+    """Type the code; the right one logs the customer in."""
+    pending = session.get(PENDING)
+    if not pending:
+        return redirect(url_for(".request_code"))
+    form = VerifyForm()
+    if not form.validate_on_submit():
+        return _verify_page(form, pending, 400 if form.errors else 200)
+    result, customer = service.verify_code(pending["channel"], pending["tag"], form.code.data)
+    if customer is None:
+        messages = {
+            "invalid": f"Invalid OTP. {result.attempts_left} attempt"
+            f"{'s' * (result.attempts_left != 1)} remaining.",
+            "expired": "OTP has expired. Please request a new code.",
+            "locked": "Too many attempts. This code no longer works; please request a new one.",
+        }
+        return _verify_page(form, pending, 400, error=messages[result.status])
+    next_url = safe_next(pending.get("next")) or url_for("dashboard.index")
+    session.clear()  # nothing from before the login survives it
+    login_user(customer)
+    session.permanent = True
+    session["login_at"] = int(time.time())
+    session["login_channel"] = pending["channel"]
+    return redirect(next_url)
+
+
+@bp.route("/resend/", methods=["POST"])
+@_limit("RATELIMIT_OTP_RESEND")
+def resend() -> Any:
+    """Send a fresh code for the pending request; the previous one stops working."""
+    pending = session.get(PENDING)
+    if not pending:
+        return redirect(url_for(".request_code"))
+    try:
+        issued = service.resend_code(pending["channel"], pending["tag"])
+    except DeliveryError as exc:
+        return _verify_page(VerifyForm(formdata=None), pending, 503, error=exc.user_message)
+    if issued.result.status == "gone":
+        session.pop(PENDING, None)
+        flash("Your sign-in request has expired. Please ask for a new code.", "error")
+        return redirect(url_for(".request_code"))
+    if not issued.result.issued:
+        live = otp_store().pending(pending["tag"])
+        return refused(
+            issued.result,
+            "otp/verify.html",
+            form=VerifyForm(formdata=None),
+            pending=pending,
+            live=live,
+            resend_form=ActionForm(),
+        )
+    _remember_pending(pending["channel"], pending["masked"], pending["tag"], pending.get("next"))
+    flash("A new code has been sent. The previous code no longer works.", "info")
+    return redirect(url_for(".verify"))
+
+
+@bp.route("/logout/", methods=["POST"])
+def logout() -> Response:
+    """Log out and forget the session."""
+    if current_user.is_authenticated:
+        audit.record("logout", customer_id=current_user.id, channel=session.get("login_channel"))
+    logout_user()
+    session.clear()
+    flash("You have been signed out.", "info")
+    return redirect(url_for(".request_code"))

@@ -1,0 +1,142 @@
+"""Ops commands: ``flask customers create|list`` and ``flask audit tail``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from config import CUSTOMER_TYPES
+
+from . import audit
+from .contacts import InvalidContact, normalize_email, normalize_phone
+from .extensions import db
+from .models import Customer
+
+
+class OpsGroup(AppGroup):
+    """A command group that turns a database outage into one clear line, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except SQLAlchemyError as exc:
+            db.session.rollback()
+            raise click.ClickException(
+                f"database error ({type(exc).__name__}); is DATABASE_URL right and "
+                "has `flask --app wsgi db upgrade` been run?"
+            ) from None
+
+
+customers = OpsGroup("customers", help="Create and list customers.")
+audit_cli = OpsGroup("audit", help="Read the sign-in audit trail.")
+
+
+def _clean(value: str | None, normalize: Callable[[str], str], label: str) -> str | None:
+    if value is None or value.strip() == "":
+        return None
+    try:
+        return normalize(value)
+    except InvalidContact as exc:
+        raise click.BadParameter(str(exc), param_hint=label) from None
+
+
+@customers.command("create")
+@click.option("--name", required=True, help="The customer's name as billed.")
+@click.option("--email", default=None, help="E-mail address (stored lower-cased).")
+@click.option(
+    "--phone", default=None, help="Phone number; without a country code, PHONE_DEFAULT_REGION."
+)
+@click.option(
+    "--type",
+    "customer_type",
+    default="Household",
+    show_default=True,
+    type=click.Choice(CUSTOMER_TYPES, case_sensitive=False),
+)
+@click.option("--inactive", is_flag=True, help="Create the customer unable to sign in.")
+@click.option("--exist-ok", is_flag=True, help="Succeed quietly if this e-mail or phone exists.")
+def create_customer(
+    name: str,
+    email: str | None,
+    phone: str | None,
+    customer_type: str,
+    inactive: bool,
+    exist_ok: bool,
+) -> None:
+    """Create a customer who can sign in with a code."""
+    name = name.strip()
+    if not name or len(name) > 200 or "\x00" in name:
+        raise click.BadParameter("must be 1 to 200 characters", param_hint="--name")
+    email = _clean(email, normalize_email, "--email")
+    region = current_app.config["PHONE_DEFAULT_REGION"]
+    phone = _clean(phone, lambda raw: normalize_phone(raw, region), "--phone")
+    if email is None and phone is None:
+        raise click.UsageError("give --email, --phone or both")
+    customer_type = next(t for t in CUSTOMER_TYPES if t.lower() == customer_type.lower())
+    same = [Customer.email == email] if email else []
+    same += [Customer.phone == phone] if phone else []
+    clash = db.session.scalar(select(Customer).where(or_(*same)))
+    if clash is not None:
+        if exist_ok:
+            click.echo(f"customer {clash.id} already exists; nothing to do")
+            return
+        which = "e-mail address" if email and clash.email == email else "phone number"
+        raise click.ClickException(f"a customer with this {which} already exists (id {clash.id})")
+    customer = Customer(
+        name=name, email=email, phone=phone, customer_type=customer_type, active=not inactive
+    )
+    db.session.add(customer)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise click.ClickException("a customer with this e-mail or phone already exists") from None
+    click.echo(
+        f"created customer {customer.id}: {customer.name} <{email or '-'}> {phone or '-'} "
+        f"({customer_type})"
+    )
+
+
+@customers.command("list")
+def list_customers() -> None:
+    """List every customer."""
+    rows = db.session.scalars(select(Customer).order_by(Customer.id)).all()
+    if not rows:
+        click.echo("no customers yet")
+    for c in rows:
+        state = "active" if c.active else "inactive"
+        last = c.last_login_at.strftime("%Y-%m-%d %H:%M") if c.last_login_at else "never"
+        click.echo(
+            f"{c.id:>5}  {c.name:<28} {c.email or '-':<32} {c.phone or '-':<16} "
+            f"{c.customer_type:<13} {state:<8} last login {last}"
+        )
+
+
+@audit_cli.command("tail")
+@click.option(
+    "--customer",
+    "customer_id",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Only this customer's events.",
+)
+@click.option("--limit", type=click.IntRange(1, 10000), default=20, show_default=True)
+def tail(customer_id: int | None, limit: int) -> None:
+    """Print the latest sign-in events, oldest first."""
+    for e in reversed(audit.recent(customer_id=customer_id, limit=limit)):
+        click.echo(
+            f"{e.at:%Y-%m-%d %H:%M:%S}  {e.event:<17} customer={e.customer_id or '-':<5} "
+            f"channel={e.channel or '-':<5} contact={(e.contact_hash or '-')[:12]:<12} "
+            f"ip={e.ip or '-'}"
+        )
+
+
+def init_app(app: Flask) -> None:
+    """Register the command groups."""
+    app.cli.add_command(customers)
+    app.cli.add_command(audit_cli)

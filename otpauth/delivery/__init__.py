@@ -1,0 +1,108 @@
+"""Delivering codes: one sender per channel behind ``Sender``, chosen by configuration.
+
+Only this package knows SMTP and Twilio. Views call ``delivery().send_code(...)``; in
+``inline`` mode the message is sent inside the request, in ``queue`` mode it is handed to
+the Redis-backed job queue served by ``flask --app wsgi worker``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app, render_template
+
+from config import SERVICE_NAME
+
+from .base import DeliveryError, FailingSender, Message, RecordingSender, Sender
+
+__all__ = [
+    "Delivery",
+    "DeliveryError",
+    "FailingSender",
+    "Message",
+    "RecordingSender",
+    "Sender",
+    "delivery",
+    "init_app",
+    "render_message",
+]
+EXTENSION_KEY = "otpauth.delivery"
+
+
+def build_sender(app: Flask, channel: str) -> Sender:
+    """The sender the settings choose for ``channel``; fail fast on a missing setting."""
+    c = app.config
+    backend = c["EMAIL_BACKEND"] if channel == "email" else c["SMS_BACKEND"]
+    if backend == "console":
+        from .console import ConsoleSender
+
+        return ConsoleSender(channel)
+    if backend == "smtp":
+        from .smtp import SmtpSender
+
+        return SmtpSender()
+    from config import ConfigError
+
+    from .twilio_sms import TwilioSender
+
+    missing = [
+        n for n in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER") if not c.get(n)
+    ]
+    if missing and c.get("ENV_NAME") == "production":
+        raise ConfigError(f"{missing[0]} is required when SMS_BACKEND=twilio")
+    return TwilioSender(
+        c.get("TWILIO_ACCOUNT_SID") or "AC-unset",
+        c.get("TWILIO_AUTH_TOKEN") or "unset",
+        c.get("TWILIO_FROM_NUMBER") or "",
+    )
+
+
+def render_message(channel: str, to: str, code: str) -> Message:
+    """The message text for a code, from ``templates/email/`` or ``templates/sms/``."""
+    c = current_app.config
+    context = {
+        "code": code,
+        "service": SERVICE_NAME,
+        "host": c["PUBLIC_HOST"],
+        "minutes": max(c["OTP_TTL_SECONDS"] // 60, 1),
+        "seconds": c["OTP_TTL_SECONDS"],
+    }
+    if channel == "email":
+        return Message(
+            to=to,
+            subject=f"Your {SERVICE_NAME} sign-in code",
+            text=render_template("email/otp.txt", **context),
+            html=render_template("email/otp.html", **context),
+        )
+    return Message(to=to, text=render_template("sms/otp.txt", **context).strip())
+
+
+@dataclass
+class Delivery:
+    """Routes each message to its channel's sender, inline or through the queue."""
+
+    senders: dict[str, Sender]
+    mode: str = "inline"
+
+    def send_code(self, channel: str, to: str, code: str) -> None:
+        """Send (or enqueue) the code message; raise ``DeliveryError`` if that fails."""
+        message = render_message(channel, to, code)
+        if self.mode == "queue":
+            from .queue import enqueue
+
+            enqueue(channel, message, ttl=current_app.config["OTP_TTL_SECONDS"])
+        else:
+            self.senders[channel].send(message)
+
+
+def init_app(app: Flask) -> None:
+    """Choose the senders and the mode from the settings."""
+    app.extensions[EXTENSION_KEY] = Delivery(
+        senders={channel: build_sender(app, channel) for channel in ("email", "sms")},
+        mode=app.config["DELIVERY_MODE"],
+    )
+
+
+def delivery() -> Delivery:
+    """The current app's delivery service."""
+    return current_app.extensions[EXTENSION_KEY]

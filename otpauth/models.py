@@ -1,0 +1,69 @@
+"""SQL models: customers and the audit trail of sign-in events."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from config import CUSTOMER_TYPES
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class Customer(UserMixin, db.Model):
+    """A customer of the utility; signs in with a code sent to the e-mail or phone on file."""
+
+    __tablename__ = "customers"
+    __table_args__ = (
+        CheckConstraint(
+            "customer_type IN (" + ", ".join(f"'{t}'" for t in CUSTOMER_TYPES) + ")",
+            name="ck_customers_type",
+        ),
+        CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="ck_customers_contact"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)  # lower-cased
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)  # E.164
+    customer_type: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    phone_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def contact(self, channel: str) -> str | None:
+        """The address or number on file for ``channel`` ('email' or 'sms')."""
+        return self.email if channel == "email" else self.phone
+
+    def __repr__(self) -> str:
+        return f"<Customer {self.id} {self.customer_type}>"
+
+
+class AuthEvent(db.Model):
+    """One sign-in event. Contacts appear only as their keyed hash, never in clear."""
+
+    __tablename__ = "auth_events"
+    __table_args__ = (Index("ix_auth_events_customer_at", "customer_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    event: Mapped[str] = mapped_column(String(32))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    channel: Mapped[str | None] = mapped_column(String(8))
+    contact_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(256))

@@ -1,0 +1,204 @@
+"""OtpStore: the only module that knows Redis key names and scripts.
+
+Every check-and-count is one Lua script, so it is atomic on the server: parallel requests
+can never guess more than the limit or use one code twice. All keys of one contact share
+the hash tag ``{c}`` (``c`` = keyed hash of channel and contact), so each script touches one
+Redis Cluster slot, and every key is written with a TTL.
+
+Keys (TTL in brackets):
+- ``otp:{c}:code``  hash: h (code hash), n (attempts used), cid, iat [OTP_TTL_SECONDS]
+- ``otp:{c}:sends`` counter: sends in the window [OTP_REQUEST_WINDOW_SECONDS from the first]
+- ``otp:{c}:cool``  flag: present while a resend must wait [OTP_RESEND_COOLDOWN_SECONDS]
+- ``otp:{c}:fails`` counter: wrong guesses across codes [one day from the first]
+- ``otp:{c}:cid``   customer id ('' if none), so a resend knows where to send [window]
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+import redis
+
+FAILURE_WINDOW_SECONDS = 86400
+KEEP_CUSTOMER = "?"  # issue(): reuse the customer id of the pending request (resend)
+
+_ISSUE = """
+local code, sends, cool, fails, who = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local ttl, max_sends, window = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local cooldown, max_fails = tonumber(ARGV[7]), tonumber(ARGV[8])
+if tonumber(redis.call('GET', fails) or '0') >= max_fails then
+  return {'locked', math.max(redis.call('TTL', fails), 1)}
+end
+if cooldown > 0 then
+  local wait = redis.call('TTL', cool)
+  if wait > 0 then return {'cooldown', wait} end
+end
+if tonumber(redis.call('GET', sends) or '0') >= max_sends then
+  return {'limited', math.max(redis.call('TTL', sends), 1)}
+end
+local cid = ARGV[3]
+if cid == '?' then
+  cid = redis.call('GET', who)
+  if not cid then return {'gone', 0} end
+end
+redis.call('INCR', sends)
+if redis.call('TTL', sends) < 0 then redis.call('EXPIRE', sends, window) end
+if cooldown > 0 then redis.call('SET', cool, '1', 'EX', cooldown) end
+local h = ARGV[1]
+if cid == '' then h = ARGV[2] end
+redis.call('DEL', code)
+redis.call('HSET', code, 'h', h, 'n', 0, 'cid', cid, 'iat', ARGV[9])
+redis.call('EXPIRE', code, ttl)
+redis.call('SET', who, cid, 'EX', math.max(window, ttl))
+return {'issued', cid}
+"""
+
+_VERIFY = """
+local code, fails = KEYS[1], KEYS[2]
+local max_attempts, max_fails = tonumber(ARGV[2]), tonumber(ARGV[3])
+local rec = redis.call('HMGET', code, 'h', 'n', 'cid')
+if not rec[1] then return {'expired', 0, ''} end
+local used = tonumber(rec[2])
+if used >= max_attempts or tonumber(redis.call('GET', fails) or '0') >= max_fails then
+  return {'locked', 0, rec[3]}
+end
+-- Compare every character, with no early exit: the time taken does not depend on
+-- where the stored hash and the candidate first differ.
+local stored, candidate, diff = rec[1], ARGV[1], 0
+if #stored ~= #candidate then diff = 1 end
+for i = 1, math.min(#stored, #candidate) do
+  if string.byte(stored, i) ~= string.byte(candidate, i) then diff = diff + 1 end
+end
+if diff == 0 then
+  redis.call('DEL', code)
+  return {'ok', 0, rec[3]}
+end
+used = redis.call('HINCRBY', code, 'n', 1)
+redis.call('INCR', fails)
+if redis.call('TTL', fails) < 0 then redis.call('EXPIRE', fails, ARGV[4]) end
+if used >= max_attempts then return {'locked', 0, rec[3]} end
+return {'invalid', max_attempts - used, rec[3]}
+"""
+
+IssueStatus = Literal["issued", "cooldown", "limited", "locked", "gone"]
+VerifyStatus = Literal["ok", "invalid", "expired", "locked"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The per-contact limits, from the OTP_* settings."""
+
+    ttl: int
+    max_attempts: int
+    cooldown: int
+    max_requests: int
+    window: int
+    max_failures_per_day: int
+
+
+@dataclass(frozen=True)
+class IssueResult:
+    """``issued`` (with ``customer_id``, '' for none) or a refusal with ``retry_after``."""
+
+    status: IssueStatus
+    retry_after: int = 0
+    customer_id: str = ""
+
+    @property
+    def issued(self) -> bool:
+        return self.status == "issued"
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """``ok``, ``invalid`` (with ``attempts_left``), ``expired`` or ``locked``.
+
+    ``customer_id`` is the pending request's customer ('' for an unknown contact).
+    """
+
+    status: VerifyStatus
+    attempts_left: int = 0
+    customer_id: str = ""
+
+
+@dataclass(frozen=True)
+class Pending:
+    """What the verify page shows about a live code."""
+
+    attempts_left: int
+    expires_in: int
+
+
+def _text(value: bytes | str | int | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        return value.decode()
+    return str(value)
+
+
+class OtpStore:
+    """Issues and verifies codes for contact tags; each call is one Redis round trip."""
+
+    def __init__(self, client: redis.Redis, limits: Limits) -> None:
+        self.redis = client
+        self.limits = limits
+        self._issue = client.register_script(_ISSUE)
+        self._verify = client.register_script(_VERIFY)
+
+    @staticmethod
+    def keys(tag: str) -> dict[str, str]:
+        """The keys of one contact, all in the slot of hash tag ``{tag}``."""
+        return {part: f"otp:{{{tag}}}:{part}" for part in ("code", "sends", "cool", "fails", "cid")}
+
+    def issue(self, tag: str, code_hash: str, decoy: str, customer_id: str) -> IssueResult:
+        """Store a new code for ``tag`` unless a limit refuses it (replaces any older code).
+
+        ``customer_id`` is '' for an unknown contact (the decoy is stored, so nothing can
+        match) or ``KEEP_CUSTOMER`` to reuse the pending request's customer (resend).
+        """
+        k, lim = self.keys(tag), self.limits
+        status, value = self._issue(
+            keys=[k["code"], k["sends"], k["cool"], k["fails"], k["cid"]],
+            args=[
+                code_hash,
+                decoy,
+                customer_id,
+                lim.ttl,
+                lim.max_requests,
+                lim.window,
+                lim.cooldown,
+                lim.max_failures_per_day,
+                int(time.time()),
+            ],
+        )
+        status = _text(status)
+        if status == "issued":
+            return IssueResult("issued", customer_id=_text(value))
+        return IssueResult(status, retry_after=int(value))  # type: ignore[arg-type]
+
+    def verify(self, tag: str, code_hash: str) -> VerifyResult:
+        """Check a candidate: count a wrong guess, or consume the code if it is right."""
+        k, lim = self.keys(tag), self.limits
+        status, left, customer_id = self._verify(
+            keys=[k["code"], k["fails"]],
+            args=[code_hash, lim.max_attempts, lim.max_failures_per_day, FAILURE_WINDOW_SECONDS],
+        )
+        return VerifyResult(_text(status), int(left), _text(customer_id))  # type: ignore[arg-type]
+
+    def pending(self, tag: str) -> Pending | None:
+        """Attempts left and seconds to expiry of the live code, or None."""
+        k = self.keys(tag)["code"]
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hget(k, "n")
+        pipe.ttl(k)
+        used, ttl = pipe.execute()
+        if used is None or ttl is None or ttl < 0:
+            return None
+        return Pending(max(self.limits.max_attempts - int(used), 0), int(ttl))
+
+    def release_cooldown(self, tag: str) -> None:
+        """Let the customer retry at once after a send that failed."""
+        self.redis.delete(self.keys(tag)["cool"])

@@ -1,0 +1,248 @@
+"""Fixtures per seam: app, client, redis, outbox (e-mail), sms, and a login helper.
+
+Every app-level test runs twice, through the ``backend`` parameter:
+- ``embedded``: fakeredis (a fresh server per test) and SQLite;
+- ``servers``: the real Redis named by TEST_REDIS_URL (its own database number, flushed
+  before each test) and PostgreSQL named by TEST_DATABASE_URL (a database of the tests'
+  own, created and dropped here), or SQLite when that is unset.
+
+Without TEST_REDIS_URL the ``servers`` runs are skipped, so a newcomer's machine passes on
+the embedded defaults. With CI set, a missing or unreachable server fails the run instead.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+import config
+
+# The tests own their environment: nothing from the developer's shell leaks in.
+for _name in [*config.PARSERS, "OTPAUTH_ENV"]:
+    os.environ.pop(_name, None)
+os.environ["OTPAUTH_ENV"] = "testing"
+
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+CODE_RE = re.compile(r"\b(\d{6})\b")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if IN_CI and not (TEST_REDIS_URL and TEST_DATABASE_URL):
+        raise pytest.UsageError("CI needs TEST_REDIS_URL and TEST_DATABASE_URL (see .ci/run)")
+
+
+def require_real_redis() -> str:
+    """TEST_REDIS_URL, or skip (on a newcomer's machine) / fail (in CI)."""
+    if not TEST_REDIS_URL:
+        pytest.skip("TEST_REDIS_URL is not set: real-Redis run skipped")
+    return TEST_REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str | None]:
+    """A PostgreSQL database of the tests' own, migrated; None without TEST_DATABASE_URL."""
+    if not TEST_DATABASE_URL:
+        yield None
+        return
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    base = make_url(TEST_DATABASE_URL)
+    name = f"otpauth_test_{uuid.uuid4().hex[:8]}"
+    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = base.set(database=name).render_as_string(hide_password=False)
+    _migrate(url)
+    yield url
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated SQLite file shared by the session's tests."""
+    url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "otpauth.sqlite")
+    _migrate(url)
+    return url
+
+
+def _migrate(url: str) -> None:
+    """Build the schema the way ops do: through the Alembic migrations."""
+    import fakeredis
+    from flask_migrate import upgrade
+
+    from otpauth import create_app
+
+    app = create_app({"DATABASE_URL": url, "REDIS_CLIENT": fakeredis.FakeRedis()})
+    with app.app_context():
+        upgrade()
+        from otpauth.extensions import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture(params=["embedded", "servers"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Which servers the test runs on (see the module docstring)."""
+    if request.param == "servers":
+        require_real_redis()
+    return request.param
+
+
+@pytest.fixture
+def redis_client(backend: str) -> Iterator:
+    """A clean Redis: a new fakeredis server, or the real server's own database, flushed."""
+    if backend == "embedded":
+        import fakeredis
+
+        yield fakeredis.FakeRedis(server=fakeredis.FakeServer())
+        return
+    import redis
+
+    client = redis.Redis.from_url(TEST_REDIS_URL)
+    client.ping()  # unreachable in CI: the test fails here, it is not skipped
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest) -> str:
+    if backend == "servers" and TEST_DATABASE_URL:
+        return request.getfixturevalue("postgres_url")
+    return request.getfixturevalue("sqlite_url")
+
+
+@pytest.fixture
+def settings() -> dict:
+    """Overrides for this test's app; tests override this fixture or update the dict."""
+    return {}
+
+
+@pytest.fixture
+def app(redis_client, database_url: str, settings: dict) -> Iterator:
+    from otpauth import create_app
+    from otpauth.delivery import RecordingSender, delivery
+    from otpauth.extensions import db
+
+    overrides = {"DATABASE_URL": database_url, "REDIS_CLIENT": redis_client, **settings}
+    if "REDIS_URL" in settings:
+        overrides.pop("REDIS_CLIENT")
+    app = create_app(overrides)
+    with app.app_context():
+        delivery().senders = {"email": RecordingSender(), "sms": RecordingSender()}
+        _empty_tables(db)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _empty_tables(db) -> None:  # noqa: ANN001
+    from otpauth.models import AuthEvent, Customer
+
+    db.session.query(AuthEvent).delete()
+    db.session.query(Customer).delete()
+    db.session.commit()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def outbox(app):
+    """The e-mails the app sent, as delivery.Message objects."""
+    return app.extensions["otpauth.delivery"].senders["email"].messages
+
+
+@pytest.fixture
+def sms(app):
+    """The text messages the app sent."""
+    return app.extensions["otpauth.delivery"].senders["sms"].messages
+
+
+@pytest.fixture
+def customer(app):
+    """The demo customer: test@example.com / 9876543210 (+919876543210), Household."""
+    from otpauth.extensions import db
+    from otpauth.models import Customer
+
+    with app.app_context():
+        c = Customer(
+            name="Asha Rao",
+            email="test@example.com",
+            phone="+919876543210",
+            customer_type="Household",
+        )
+        db.session.add(c)
+        db.session.commit()
+        return c.id
+
+
+def csrf_token(client, path: str = "/otp/request/") -> str:
+    """The CSRF token of the form on ``path``."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def code_in(message) -> str:  # noqa: ANN001
+    """The code in a sent message."""
+    match = CODE_RE.search(message.text)
+    assert match, "no code in message"
+    return match.group(1)
+
+
+class Auth:
+    """Drives the login pages like a browser would."""
+
+    def __init__(self, client) -> None:  # noqa: ANN001
+        self.client = client
+
+    def request(
+        self, contact: str = "test@example.com", channel: str = "email", path: str = "/otp/request/"
+    ):
+        token = csrf_token(self.client, path)
+        return self.client.post(
+            path, data={"channel": channel, "contact": contact, "csrf_token": token}
+        )
+
+    def verify(self, code: str):
+        token = csrf_token(self.client, "/otp/verify/")
+        return self.client.post("/otp/verify/", data={"code": code, "csrf_token": token})
+
+    def resend(self):
+        token = csrf_token(self.client, "/otp/verify/")
+        return self.client.post("/otp/resend/", data={"csrf_token": token})
+
+    def logout(self):
+        token = csrf_token(self.client, "/dashboard/")
+        return self.client.post("/otp/logout/", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client) -> Auth:
+    return Auth(client)
+
+
+def with_db(url: str, **parts: str) -> str:
+    """``url`` with its path (database) replaced."""
+    split = urlsplit(url)
+    return urlunsplit(split._replace(**parts))
