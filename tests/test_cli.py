@@ -1,0 +1,69 @@
+"""`flask customers …`: validation and clear errors, never a traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def create(runner, *args: str):
+    return runner.invoke(args=["customers", "create", *args])
+
+
+def test_create_normalizes_and_lists(runner, app):
+    result = create(
+        runner,
+        "--name",
+        "Green Grocers",
+        "--email",
+        " Shop@Example.COM ",
+        "--phone",
+        "098765 43210",
+        "--type",
+        "commercial",
+    )
+    assert result.exit_code == 0, result.output
+    assert "created customer" in result.output
+    listing = runner.invoke(args=["customers", "list"]).output
+    assert "shop@example.com" in listing and "+919876543210" in listing
+    assert "Commercial" in listing and "never" in listing
+
+
+def test_phone_with_country_code_and_region(runner):
+    assert create(runner, "--name", "UK Office", "--phone", "+44 20 7946 0958").exit_code == 0
+    assert "+442079460958" in runner.invoke(args=["customers", "list"]).output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--name", "A", "--email", "not-an-address"], "valid e-mail"),
+        (["--name", "A", "--phone", "12"], "valid phone"),
+        (["--name", "A"], "--email, --phone or both"),
+        (["--name", " ", "--email", "a@example.com"], "--name"),
+        (["--name", "A", "--email", "a@example.com", "--type", "Alien"], "household"),
+    ],
+)
+def test_bad_input_is_a_clean_error(runner, args, message):
+    result = create(runner, *args)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert (
+        "Traceback" not in result.output
+        and result.exception is None
+        or isinstance(result.exception, SystemExit)
+    )
+
+
+def test_duplicates_are_refused_or_skipped(runner):
+    assert create(runner, "--name", "A", "--email", "a@example.com").exit_code == 0
+    again = create(runner, "--name", "B", "--email", "A@EXAMPLE.com")
+    assert again.exit_code == 1 and "e-mail address already exists" in again.output
+    quiet = create(runner, "--name", "B", "--email", "a@example.com", "--exist-ok")
+    assert quiet.exit_code == 0 and "already exists" in quiet.output
+    create(runner, "--name", "C", "--phone", "9876543210")
+    clash = create(runner, "--name", "D", "--phone", "+91 98765 43210")
+    assert clash.exit_code == 1 and "phone number already exists" in clash.output
+
+
+def test_empty_list(runner):
+    assert "no customers yet" in runner.invoke(args=["customers", "list"]).output
