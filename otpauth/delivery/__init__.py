@@ -40,7 +40,7 @@ def build_sender(app: Flask, channel: str) -> Sender:
     if backend == "smtp":
         from .smtp import SmtpSender
 
-        return SmtpSender()
+        return SmtpSender(domain=c["PUBLIC_HOST"])
     from config import ConfigError
 
     from .twilio_sms import TwilioSender
@@ -95,8 +95,26 @@ class Delivery:
             self.senders[channel].send(message)
 
 
+def uses_embedded_redis(app: Flask) -> bool:
+    """Whether ``app`` runs on the in-process fakeredis (no other process can reach it)."""
+    client = app.extensions["otpauth.redis"]
+    return not app.config.get("REDIS_URL") and type(client).__module__.startswith("fakeredis")
+
+
 def init_app(app: Flask) -> None:
-    """Choose the senders and the mode from the settings."""
+    """Choose the senders and the mode from the settings; register ``flask worker``."""
+    # Not environment settings: tuning knobs for the worker, overridable by create_app.
+    app.config.setdefault("DELIVERY_RETRY_INTERVALS", (5, 15, 30, 60, 120))
+    app.config.setdefault("DELIVERY_JOB_TIMEOUT", 60)
+    if app.config["DELIVERY_MODE"] == "queue" and uses_embedded_redis(app):
+        from config import ConfigError
+
+        raise ConfigError(
+            "DELIVERY_MODE=queue needs REDIS_URL: the worker cannot reach the embedded Redis"
+        )
+    from .worker import worker_command
+
+    app.cli.add_command(worker_command)
     app.extensions[EXTENSION_KEY] = Delivery(
         senders={channel: build_sender(app, channel) for channel in ("email", "sms")},
         mode=app.config["DELIVERY_MODE"],

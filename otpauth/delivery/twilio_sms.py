@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from .base import DeliveryError, Message
@@ -13,6 +15,16 @@ from .base import DeliveryError, Message
 # https://www.twilio.com/docs/api/errors
 INVALID_NUMBER_CODES = {21211, 21214, 21217, 21401, 21407, 21408, 21421, 21610, 21612, 21614}
 UNREACHABLE_CODES = {30003, 30005, 30006}
+# A stuck API call must fail the send (and let the queue retry), not hang it.
+TWILIO_TIMEOUT_SECONDS = 15.0
+# Twilio's client logs every request and response header at INFO: one line set per SMS.
+_quiet_log = logging.getLogger("otpauth.delivery.twilio_http")
+_quiet_log.setLevel(logging.WARNING)
+
+
+def default_http_client() -> TwilioHttpClient:
+    """Twilio's own HTTP client (a kept-alive session) with a timeout and a quiet log."""
+    return TwilioHttpClient(timeout=TWILIO_TIMEOUT_SECONDS, logger=_quiet_log)
 
 
 def classify(exc: TwilioException) -> DeliveryError:
@@ -36,7 +48,9 @@ class TwilioSender:
     def __init__(
         self, account_sid: str, auth_token: str, from_: str, http_client: Any = None
     ) -> None:
-        self.client = Client(account_sid, auth_token, http_client=http_client)
+        self.client = Client(
+            account_sid, auth_token, http_client=http_client or default_http_client()
+        )
         self.from_ = from_
 
     def send(self, message: Message) -> None:
