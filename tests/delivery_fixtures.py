@@ -12,11 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.smtp_server import SmtpServer
-from tests.twilio_standin import StandIn, StandInHttpClient
-
-TWILIO_SID = "AC" + "1" * 32
-TWILIO_TOKEN = "twilio-test-token"
-TWILIO_FROM = "+15005550006"
+from tests.twilio_standin import TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, StandIn, StandInHttpClient
 
 
 @pytest.fixture

@@ -15,6 +15,10 @@ from urllib.parse import parse_qs, urlsplit
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 
+TWILIO_SID = "AC" + "1" * 32
+TWILIO_TOKEN = "twilio-test-token"  # noqa: S105 - the stand-in's, not a secret
+TWILIO_FROM = "+15005550006"
+
 
 @dataclass
 class Posted:
@@ -33,7 +37,8 @@ class StandIn(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.posted: list[Posted] = []
         self.errors: list[tuple[int, int, str]] = []
-        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+        # A short poll so that shutdown() returns at once, not after half a second.
+        self.thread = threading.Thread(target=self.serve_forever, args=(0.02,), daemon=True)
 
     @property
     def base_url(self) -> str:
