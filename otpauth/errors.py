@@ -7,6 +7,8 @@ because the view that would log someone in never gets past the failing call.
 from __future__ import annotations
 
 import logging
+import time
+import traceback
 
 import redis
 from flask import Flask, render_template, request
@@ -17,7 +19,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from . import audit
-from .extensions import db
+from .extensions import db, limiter, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -53,14 +55,24 @@ def handle_csrf(exc: CSRFError) -> tuple:
 
 
 def handle_rate_limit(exc: RateLimitExceeded) -> tuple:
+    """A per-IP limit (Flask-Limiter): 429 with Retry-After, even if its headers are off."""
     audit.record("otp_rate_limited")
-    return render_error(429, "Too many requests from your network. Please wait and try again.")
+    current = limiter.current_limit
+    wait = int(current.reset_at - time.time()) if current else 60
+    return render_error(
+        429,
+        "Too many requests from your network. Please wait and try again.",
+        {"Retry-After": str(max(wait, 1))},
+    )
 
 
 def handle_unavailable(exc: Exception) -> tuple:
     """Redis or the database is down: say so, log it, let nobody in."""
     if isinstance(exc, DBAPIError | OperationalError):
         db.session.rollback()
+        # Every page loads the user for its header; with the database down that would fail
+        # again inside this handler, so the error page treats the visitor as anonymous.
+        login_manager._update_request_context_with_user()
         part = "database"
     else:
         part = "redis"
@@ -78,12 +90,43 @@ def handle_unexpected(exc: Exception) -> tuple:
     original = getattr(exc, "original_exception", exc)
     if isinstance(original, redis.RedisError | StorageError | DBAPIError):
         return handle_unavailable(original)
-    log.exception("unexpected error during %s %s", request.method, request.path)
+    log.error(
+        "unexpected error during %s %s: %s",
+        request.method,
+        request.path,
+        scrubbed_traceback(original),
+    )
     return render_error(500)
+
+
+def scrubbed_traceback(exc: BaseException) -> str:
+    """Where ``exc`` came from, by type and frames only.
+
+    Exception messages can carry a contact (a SQL statement's parameters, a KeyError's key),
+    so none is logged: the frames are enough to find the bug.
+    """
+    lines = []
+    for link in _chain(exc):
+        frames = traceback.extract_tb(link.__traceback__)
+        where = " <- ".join(f"{f.name} ({f.filename}:{f.lineno})" for f in reversed(frames))
+        lines.append(f"{type(link).__module__}.{type(link).__qualname__} at {where or '?'}")
+    return "message withheld: " + "; caused by ".join(lines)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    link: BaseException | None = exc
+    while link is not None and link not in seen and len(seen) < 5:
+        seen.append(link)
+        link = link.__cause__ or link.__context__
+    return seen
 
 
 def init_app(app: Flask) -> None:
     """Register the handlers."""
+    # Flask logs every unhandled exception with its message before our handler runs; the
+    # message may hold a contact, so handle_unexpected logs a scrubbed version instead.
+    app.log_exception = lambda exc_info: None  # type: ignore[method-assign]
     app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(RateLimitExceeded, handle_rate_limit)
     app.register_error_handler(redis.RedisError, handle_unavailable)
