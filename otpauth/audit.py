@@ -46,11 +46,21 @@ def record(
         contact_hash=contact_hash,
     )
     if has_request_context():
-        entry.ip = (request.remote_addr or "")[:45] or None
-        entry.user_agent = (request.user_agent.string or "")[:256] or None
+        entry.ip = printable(request.remote_addr, 45)
+        entry.user_agent = printable(request.user_agent.string, 256)
         g.setdefault("audit_events", []).append(entry)
     else:
         _write([entry])
+
+
+def printable(value: str | None, limit: int) -> str | None:
+    """``value`` without control characters, cut to ``limit``: the client chose it.
+
+    PostgreSQL refuses text with a NUL byte, and the whole request's events would be lost
+    with it: a User-Agent of ``\\x00`` must not erase an attacker's trace.
+    """
+    cleaned = "".join(ch for ch in value or "" if ch.isprintable())[:limit]
+    return cleaned or None
 
 
 def _write(entries: list[AuthEvent]) -> None:

@@ -25,7 +25,8 @@ class OpsGroup(AppGroup):
         try:
             return super().invoke(ctx)
         except SQLAlchemyError as exc:
-            db.session.rollback()
+            # No rollback here: the command's app context is already gone, and its teardown
+            # has removed the session.
             raise click.ClickException(
                 f"database error ({type(exc).__name__}); is DATABASE_URL right and "
                 "has `flask --app wsgi db upgrade` been run?"
@@ -121,7 +122,7 @@ def list_customers() -> None:
 @click.option(
     "--customer",
     "customer_id",
-    type=click.IntRange(min=1),
+    type=click.IntRange(1, 2**31 - 1),  # an SQL integer: larger ids cannot exist
     default=None,
     help="Only this customer's events.",
 )

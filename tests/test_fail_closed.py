@@ -166,3 +166,11 @@ def test_inactive_customer_cannot_log_in_even_with_a_valid_code(app, client, red
     response = client.post("/otp/verify/", data={"code": "123456", "csrf_token": token})
     assert "OTP has expired" in response.get_data(as_text=True)
     assert not logged_in(client)
+
+
+@pytest.mark.parametrize("args", [["audit", "tail"], ["audit", "tail", "--customer", "7"]])
+def test_database_down_cli_says_so_in_one_line(db_down_app, args):
+    result = db_down_app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: database error (OperationalError)")
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
