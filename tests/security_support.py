@@ -83,10 +83,21 @@ def production_app(monkeypatch: pytest.MonkeyPatch, redis_client: Any, database_
     return app
 
 
+def dispose(app) -> None:
+    """Close the app's database connections (an open one would warn in a later test)."""
+    from otpauth.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 def https_client(app):
     """A test client that talks HTTPS, so Secure cookies travel as in production."""
     client = app.test_client()
     client.environ_base["wsgi.url_scheme"] = "https"
+    # Over HTTPS Flask-WTF also checks that forms come from our own pages.
+    client.environ_base["HTTP_REFERER"] = "https://localhost/otp/request/"
     return client
 
 

@@ -17,6 +17,7 @@ from tests.security_support import (
     add_customer,
     code_in,
     csrf_token,
+    dispose,
     fresh_limiter,
     https_client,
     login,
@@ -51,7 +52,9 @@ def test_cookie_is_httponly_and_lax(app, client):
 
 @pytest.fixture
 def prod(monkeypatch, redis_client, database_url):
-    return production_app(monkeypatch, redis_client, database_url)
+    app = production_app(monkeypatch, redis_client, database_url)
+    yield app
+    dispose(app)
 
 
 def test_production_cookie_is_secure_and_hsts_is_sent(prod):
