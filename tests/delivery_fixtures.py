@@ -70,14 +70,18 @@ def real_sms(app, twilio: StandIn):  # noqa: ANN001, ANN201
     return sender
 
 
-def run_worker(app) -> bool:  # noqa: ANN001
-    """Send everything queued (and retries due now) with the real worker, then return."""
+@pytest.fixture
+def run_worker(app):  # noqa: ANN001, ANN201
+    """A function: send what is queued (and retries due now) with the real worker."""
     from otpauth.delivery.worker import build_worker
 
-    # RQ installs its own SIGINT/SIGTERM handlers; give pytest its own back.
-    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        return build_worker(app).work(burst=True, logging_level="WARNING")
-    finally:
-        for sig, handler in saved.items():
-            signal.signal(sig, handler)
+    def run() -> bool:
+        # RQ installs its own SIGINT/SIGTERM handlers; give pytest its own back.
+        saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            return build_worker(app).work(burst=True, logging_level="WARNING")
+        finally:
+            for sig, handler in saved.items():
+                signal.signal(sig, handler)
+
+    return run

@@ -56,9 +56,3 @@ def test_lifetime_of_one_minute_is_singular(app, settings):
         sms = render_message("sms", "+919876543210", "123456")
     assert "expires in 1 minute." in email.text and "1 minutes" not in email.html
     assert "expires in 1 min." in sms.text
-
-
-def test_worker_command_is_registered(runner):
-    result = runner.invoke(args=["worker", "--help"])
-    assert result.exit_code == 0
-    assert "--burst" in result.output

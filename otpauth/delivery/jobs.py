@@ -72,7 +72,7 @@ def give_up(channel: str, message: Message, reason: str) -> None:
     otp_store().release_cooldown(tag)
     shown = mask(channel, message.to)
     log.warning("delivery: %s send to %s failed for good: %s", channel, shown, reason)
-    raise DeliveryFailed(reason)
+    raise DeliveryFailed(reason) from None  # the cause is in the warning above
 
 
 def failure_count(since: datetime) -> int:

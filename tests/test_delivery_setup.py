@@ -1,0 +1,61 @@
+"""Delivery set-up: the worker command, and queue mode refused where it cannot work."""
+
+from __future__ import annotations
+
+import fakeredis
+import pytest
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from config import ConfigError
+from otpauth import create_app
+from otpauth.delivery import DeliveryError, Message
+from otpauth.delivery.sealing import Unreadable, seal, unseal
+from tests.smtp_server import free_port
+
+
+def test_worker_command_is_registered(runner):
+    result = runner.invoke(args=["worker", "--help"])
+    assert result.exit_code == 0
+    assert "--burst" in result.output
+
+
+@pytest.mark.parametrize("backend", ["embedded"], indirect=True)
+def test_worker_refuses_the_embedded_redis(runner):
+    result = runner.invoke(args=["worker", "--burst"])
+    assert result.exit_code != 0
+    assert "the worker needs REDIS_URL" in result.output
+
+
+def test_queue_mode_refuses_the_embedded_redis(sqlite_url):
+    with pytest.raises(ConfigError) as caught:
+        create_app(
+            {
+                "DATABASE_URL": sqlite_url,
+                "REDIS_CLIENT": fakeredis.FakeRedis(),
+                "DELIVERY_MODE": "queue",
+            }
+        )
+    assert "DELIVERY_MODE=queue needs REDIS_URL" in str(caught.value)
+
+
+def test_unreachable_queue_is_a_temporary_delivery_error(sqlite_url):
+    dead = redis.Redis(port=free_port(), socket_connect_timeout=1, retry=Retry(NoBackoff(), 0))
+    app = create_app({"DATABASE_URL": sqlite_url, "REDIS_CLIENT": dead, "DELIVERY_MODE": "queue"})
+    from otpauth.delivery.queue import enqueue
+
+    with app.app_context(), pytest.raises(DeliveryError) as caught:
+        enqueue("email", Message(to="a@example.com", text="code 123456"), ttl=60)
+    assert caught.value.temporary is True
+    assert "queue unavailable" in str(caught.value)
+
+
+def test_sealed_message_opens_only_with_the_same_key():
+    message = Message(to="a@example.com", text="code 123456", subject="s", html="<p>x</p>")
+    token = seal("key-one-0123456789", "email", message, ttl=60)
+    assert b"123456" not in token and b"a@example.com" not in token
+    channel, opened, deadline = unseal("key-one-0123456789", token)
+    assert (channel, opened) == ("email", message)
+    with pytest.raises(Unreadable):
+        unseal("key-two-0123456789", token)
