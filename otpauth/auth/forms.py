@@ -11,6 +11,17 @@ from wtforms.validators import InputRequired, Length
 from ..contacts import MAX_CONTACT_LENGTH, InvalidContact, normalize
 
 
+class TextField(StringField):
+    """A text input that takes text only: a file posted in its place counts as empty.
+
+    Flask-WTF merges uploaded files into the form data, and a validator calling ``len`` on a
+    file would turn a crafted request into a 500.
+    """
+
+    def process_formdata(self, valuelist: list) -> None:
+        super().process_formdata([v for v in valuelist if isinstance(v, str)])
+
+
 class RequestForm(FlaskForm):
     """Ask for a code: which channel, and the address or number on file."""
 
@@ -20,7 +31,7 @@ class RequestForm(FlaskForm):
         default="email",
         validators=[InputRequired(message="Choose e-mail or SMS.")],
     )
-    contact = StringField(
+    contact = TextField(
         "E-mail address or phone number",
         validators=[
             InputRequired(message="Enter your e-mail address or phone number."),
@@ -30,7 +41,7 @@ class RequestForm(FlaskForm):
     )
     normalized: str = ""
 
-    def validate_contact(self, field: StringField) -> None:
+    def validate_contact(self, field: TextField) -> None:
         if self.channel.data not in ("email", "sms"):
             return  # the channel's own error says what is wrong
         try:
@@ -44,7 +55,7 @@ class RequestForm(FlaskForm):
 class VerifyForm(FlaskForm):
     """Type the code that was sent."""
 
-    code = StringField(
+    code = TextField(
         "Your code",
         validators=[InputRequired(message="Enter the code we sent you.")],
         render_kw={
@@ -55,7 +66,7 @@ class VerifyForm(FlaskForm):
         },
     )
 
-    def validate_code(self, field: StringField) -> None:
+    def validate_code(self, field: TextField) -> None:
         length = current_app.config["OTP_LENGTH"]
         value = (field.data or "").strip().replace(" ", "").replace("-", "")
         if len(value) != length or not value.isascii() or not value.isdigit():
