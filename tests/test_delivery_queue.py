@@ -182,3 +182,17 @@ def test_the_code_appears_in_no_log_line(
         assert not pattern.search(record.getMessage()), record.getMessage()
         assert "test@example.com" not in record.getMessage()
         assert not pattern.search(repr(getattr(record, "arguments", "")))
+
+
+def test_a_crashing_sender_is_still_audited(app, run_worker, auth, customer):
+    class Crashing:
+        def send(self, message):
+            raise RuntimeError("bug")
+
+    app.extensions["otpauth.delivery"].senders["email"] = Crashing()
+    auth.request()
+    run_worker()
+    [event] = failures(app)
+    assert event.customer_id == customer
+    with app.app_context():
+        assert get_queue().failed_job_registry.count == 1

@@ -47,6 +47,8 @@ def deliver(token: bytes) -> Retry | None:
             give_up(channel, message, str(exc))
         log.info("delivery: %s send failed (%s); will retry", channel, exc)
         return retry
+    except Exception as exc:  # a bug in a sender: still audited, never silently lost
+        give_up(channel, message, f"unexpected {type(exc).__name__}")
     log.info("delivery: %s sent to %s", channel, mask(channel, message.to))
     return None
 
