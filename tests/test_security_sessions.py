@@ -101,6 +101,8 @@ def test_security_headers_on_every_answer(app, client, auth, customer, outbox, p
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
     assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
     assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers.get("Cache-Control") == "no-store" or path == "/nowhere"  # no page, no data
     assert headers["Referrer-Policy"] in ("same-origin", "no-referrer", "strict-origin")
     assert "Strict-Transport-Security" not in headers  # production only
 
