@@ -48,6 +48,7 @@ def test_messaging_service_sid_is_sent_as_such(app, twilio):
         (400, 21211, False),  # invalid 'To' number
         (400, 21614, False),  # not a mobile number
         (400, 21610, False),  # the number has opted out (STOP)
+        (400, 21612, False),  # the number is not reachable by SMS
         (429, 20429, True),  # too many requests
         (500, 20500, True),  # Twilio internal error
         (503, 20503, True),  # service unavailable
