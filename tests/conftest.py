@@ -12,6 +12,7 @@ the embedded defaults. With CI set, a missing or unreachable server fails the ru
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import uuid
@@ -21,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 import config
+from otpauth.extensions import limiter
 
 # The tests own their environment: nothing from the developer's shell leaks in.
 for _name in [*config.PARSERS, "OTPAUTH_ENV"]:
@@ -31,6 +33,34 @@ TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CODE_RE = re.compile(r"\b(\d{6})\b")
+
+
+# Flask-Limiter keeps some settings of the first app bound to the one global ``limiter``
+# (headers, storage options, key prefix, ...). One app per process never notices; the
+# tests build many apps, so each test starts from the values it had before any app.
+_PRISTINE_LIMITER = {
+    name: copy.copy(value)
+    for name, value in vars(limiter).items()
+    if name
+    in (
+        "_headers_enabled",
+        "_swallow_errors",
+        "_fail_on_first_breach",
+        "_key_prefix",
+        "_retry_after",
+        "_strategy",
+        "_storage_options",
+        "_header_mapping",
+    )
+}
+
+
+@pytest.fixture(autouse=True)
+def fresh_limiter() -> Iterator[None]:
+    """Undo what an earlier app left on the global limiter."""
+    for name, value in _PRISTINE_LIMITER.items():
+        setattr(limiter, name, copy.copy(value))
+    yield
 
 
 def pytest_configure(config: pytest.Config) -> None:

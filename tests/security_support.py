@@ -6,48 +6,17 @@ untouched and each security module says which helpers it leans on.
 
 from __future__ import annotations
 
-import copy
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from otpauth.extensions import limiter
 from tests.conftest import Auth, code_in, csrf_token
 
 EMAIL = "test@example.com"
 PHONE = "+919876543210"
 LONG_SECRET = "production-secret-key-for-tests-0123456789"  # noqa: S105
-
-
-# Flask-Limiter keeps some settings of the FIRST app it is bound to (headers, storage
-# options, key prefix, …) on the one global ``limiter``. One app per process never notices;
-# the tests build many apps, so each security test starts from the pristine values.
-_STICKY = {
-    name: copy.copy(value)
-    for name, value in vars(limiter).items()
-    if name
-    in (
-        "_headers_enabled",
-        "_swallow_errors",
-        "_fail_on_first_breach",
-        "_key_prefix",
-        "_retry_after",
-        "_strategy",
-        "_storage_options",
-        "_header_mapping",
-    )
-}
-
-
-@pytest.fixture(autouse=True)
-def fresh_limiter() -> Iterator[None]:
-    """Undo what an earlier app left on the global limiter (import it into a test module)."""
-    for name, value in _STICKY.items():
-        setattr(limiter, name, copy.copy(value))
-    yield
 
 
 def production_app(monkeypatch: pytest.MonkeyPatch, redis_client: Any, database_url: str, **extra):

@@ -14,13 +14,11 @@ from tests.security_support import (
     add_customer,
     code_in,
     events,
-    fresh_limiter,
     login,
     tag_of,
     wrong,
 )
 
-__all__ = ["fresh_limiter"]  # autouse: each test starts from a pristine limiter
 AGENT = "Mozilla/5.0 (audit-test)"
 
 

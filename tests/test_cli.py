@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import code_in
+
 
 def create(runner, *args: str):
     return runner.invoke(args=["customers", "create", *args])
@@ -67,3 +69,19 @@ def test_duplicates_are_refused_or_skipped(runner):
 
 def test_empty_list(runner):
     assert "no customers yet" in runner.invoke(args=["customers", "list"]).output
+
+
+@pytest.mark.parametrize("settings", [{"OTP_MAX_FAILURES_PER_DAY": 2}])
+def test_unlock_lifts_the_daily_cap(runner, auth, customer, outbox, settings):
+    auth.request()
+    for _ in range(2):
+        auth.verify("000000" if code_in(outbox[-1]) != "000000" else "111111")
+    assert auth.request().status_code == 429
+    result = runner.invoke(args=["customers", "unlock", "--email", "TEST@example.com"])
+    assert result.exit_code == 0 and "unlocked t***@example.com" in result.output
+    assert auth.request().status_code == 302
+
+
+def test_unlock_needs_a_contact(runner):
+    result = runner.invoke(args=["customers", "unlock"])
+    assert result.exit_code == 2 and "--email, --phone or both" in result.output

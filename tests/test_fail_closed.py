@@ -11,12 +11,9 @@ from tests.security_support import (
     code_in,
     csrf_token,
     events,
-    fresh_limiter,
     set_pending,
     tag_of,
 )
-
-__all__ = ["fresh_limiter"]  # autouse: each test starts from a pristine limiter
 
 REDIS_DOWN = {"REDIS_URL": "redis://127.0.0.1:1/0"}
 DB_DOWN = "postgresql+psycopg://u@127.0.0.1:1/x?connect_timeout=1"

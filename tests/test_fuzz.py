@@ -11,9 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.security_support import csrf_token, fresh_limiter, set_pending
-
-__all__ = ["fresh_limiter"]  # autouse: each test starts from a pristine limiter
+from tests.security_support import csrf_token, set_pending
 
 FUZZ = settings(
     max_examples=60,

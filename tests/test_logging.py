@@ -13,13 +13,10 @@ from tests.security_support import (
     add_customer,
     code_in,
     dispose,
-    fresh_limiter,
     https_client,
     production_app,
     wrong,
 )
-
-__all__ = ["fresh_limiter"]  # autouse: each test starts from a pristine limiter
 
 # Every form a contact takes: as typed, normalized, E.164 and the bare national number.
 SECRETS = ["test@example.com", "TEST@EXAMPLE.COM", "+919876543210", "9876543210", "98765 43210"]

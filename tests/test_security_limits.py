@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.security_support import code_in, events, fresh_limiter, notice, tag_of, wrong
-
-__all__ = ["fresh_limiter"]  # autouse: each test starts from a pristine limiter
+from tests.security_support import code_in, events, notice, tag_of, wrong
 
 CAP = {
     "OTP_MAX_FAILURES_PER_DAY": 7,

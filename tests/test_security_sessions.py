@@ -18,15 +18,12 @@ from tests.security_support import (
     code_in,
     csrf_token,
     dispose,
-    fresh_limiter,
     https_client,
     login,
     notice,
     production_app,
     wrong,
 )
-
-__all__ = ["fresh_limiter"]  # autouse: each test starts from a pristine limiter
 
 
 def session_of(client) -> dict:
