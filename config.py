@@ -156,7 +156,8 @@ class Config:
     SESSION_COOKIE_NAME = "otpauth_session"
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session it is bound to
     MAX_CONTENT_LENGTH = 64 * 1024  # forms are tiny; refuse anything large with 413
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: SQL errors must never carry a contact into a log line.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 
 
 class DevelopmentConfig(Config):
