@@ -1,4 +1,4 @@
-"""Ops commands: ``flask customers create|list`` and ``flask audit tail``."""
+"""Ops commands: ``flask customers create|list|unlock`` and ``flask audit tail``."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from config import CUSTOMER_TYPES
 
 from . import audit
-from .contacts import InvalidContact, normalize_email, normalize_phone
+from .contacts import InvalidContact, mask, normalize_email, normalize_phone
 from .extensions import db
 from .models import Customer
+from .otp import hasher, otp_store
 
 
 class OpsGroup(AppGroup):
@@ -33,7 +34,7 @@ class OpsGroup(AppGroup):
             ) from None
 
 
-customers = OpsGroup("customers", help="Create and list customers.")
+customers = OpsGroup("customers", help="Create, list and unlock customers.")
 audit_cli = OpsGroup("audit", help="Read the sign-in audit trail.")
 
 
@@ -101,6 +102,22 @@ def create_customer(
         f"created customer {customer.id}: {customer.name} <{email or '-'}> {phone or '-'} "
         f"({customer_type})"
     )
+
+
+@customers.command("unlock")
+@click.option("--email", default=None, help="Unlock sign-in by e-mail for this address.")
+@click.option("--phone", default=None, help="Unlock sign-in by SMS for this number.")
+def unlock(email: str | None, phone: str | None) -> None:
+    """Lift the daily failure cap, send limits and cooldown of a contact, and kill its code."""
+    email = _clean(email, normalize_email, "--email")
+    region = current_app.config["PHONE_DEFAULT_REGION"]
+    phone = _clean(phone, lambda raw: normalize_phone(raw, region), "--phone")
+    if email is None and phone is None:
+        raise click.UsageError("give --email, --phone or both")
+    for channel, contact in (("email", email), ("sms", phone)):
+        if contact is not None:
+            removed = otp_store().unlock(hasher().tag(channel, contact))
+            click.echo(f"unlocked {mask(channel, contact)} ({channel}): {removed} key(s) cleared")
 
 
 @customers.command("list")

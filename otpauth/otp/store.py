@@ -202,3 +202,7 @@ class OtpStore:
     def release_cooldown(self, tag: str) -> None:
         """Let the customer retry at once after a send that failed."""
         self.redis.delete(self.keys(tag)["cool"])
+
+    def unlock(self, tag: str) -> int:
+        """Forget a contact's failures, limits and live code (ops: ``customers unlock``)."""
+        return int(self.redis.delete(*self.keys(tag).values()))
