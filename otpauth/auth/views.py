@@ -29,7 +29,7 @@ from . import service
 from .forms import ActionForm, RequestForm, VerifyForm
 
 bp = Blueprint("auth", __name__, url_prefix="/otp")
-PENDING = "otp"  # session key: channel, masked contact, tag, expiry, next
+PENDING = "otp"  # session key: channel, masked contact, tag, next (expiry is Redis's TTL)
 
 
 def _limit(name: str) -> Any:
@@ -60,7 +60,6 @@ def _remember_pending(channel: str, contact_masked: str, tag: str, next_url: str
         "channel": channel,
         "masked": contact_masked,
         "tag": tag,
-        "exp": int(time.time()) + current_app.config["OTP_TTL_SECONDS"],
         "next": next_url,
     }
 
