@@ -138,3 +138,15 @@ def test_unknown_page_is_our_404(client):
 
 def test_csrf_token_helper_sees_the_form(client):
     assert csrf_token(client)
+
+
+def test_next_given_to_the_verify_page_is_honoured(client, auth, customer, outbox):
+    auth.request()
+    token = csrf_token(client, "/otp/verify/?next=/dashboard/%3Ftab%3Dusage")
+    html = client.get("/otp/verify/?next=/dashboard/").get_data(as_text=True)
+    assert 'action="/otp/verify/?next=/dashboard/"' in html
+    response = client.post(
+        "/otp/verify/?next=/dashboard/?tab=usage",
+        data={"code": code_in(outbox[-1]), "csrf_token": token},
+    )
+    assert response.headers["Location"] == "/dashboard/?tab=usage"

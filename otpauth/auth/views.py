@@ -78,7 +78,7 @@ def request_code() -> Any:
         if not issued.result.issued:
             return refused(issued.result, "otp/request.html", form=form)
         _remember_pending(
-            channel, mask(channel, contact), issued.tag, safe_next(request.args.get("next"))
+            channel, mask(channel, contact), issued.tag, safe_next(request.values.get("next"))
         )
         return redirect(url_for(".verify"))
     return render_template("otp/request.html", form=form), 400 if form.errors else 200
@@ -115,7 +115,11 @@ def verify() -> Any:
             "locked": "Too many attempts. This code no longer works; please request a new one.",
         }
         return _verify_page(form, pending, 400, error=messages[result.status])
-    next_url = safe_next(pending.get("next")) or url_for("dashboard.index")
+    next_url = (
+        safe_next(request.values.get("next"))
+        or safe_next(pending.get("next"))
+        or url_for("dashboard.index")
+    )
     session.clear()  # nothing from before the login survives it
     login_user(customer)
     session.permanent = True
