@@ -93,6 +93,7 @@ def test_job_lives_no_longer_than_its_code_and_holds_no_clear_text(app, run_work
     for other in redis_client.keys("*"):
         if redis_client.type(other) == b"string":
             assert b"314159" not in redis_client.get(other)
+        assert 0 < redis_client.ttl(other) <= 120, other  # RQ's queue keys included
 
 
 def test_temporary_failure_is_retried_then_sent(

@@ -27,17 +27,26 @@ def get_queue(connection: redis.Redis | None = None) -> Queue:
 def enqueue(channel: str, message: Message, *, ttl: int) -> str:
     """Hand ``message`` to the worker; answer the job id. ``ttl``: the code's lifetime."""
     token = seal(current_app.config["SECRET_KEY"], channel, message, ttl)
+    queue = get_queue()
     try:
-        job = get_queue().enqueue(
-            JOB_FUNCTION,
-            token,
-            # RQ logs the description; the default one would show the call's arguments.
-            description=f"otpauth: deliver {channel} code",
-            ttl=ttl,
-            failure_ttl=ttl,
-            result_ttl=0,
-            job_timeout=current_app.config["DELIVERY_JOB_TIMEOUT"],
-        )
+        with queue.connection.pipeline() as pipe:
+            job = queue.enqueue_call(
+                JOB_FUNCTION,
+                args=(token,),
+                # RQ logs the description; the default one would show the call's arguments.
+                description=f"otpauth: deliver {channel} code",
+                ttl=ttl,
+                failure_ttl=ttl,
+                result_ttl=0,
+                timeout=current_app.config["DELIVERY_JOB_TIMEOUT"],
+                pipeline=pipe,
+            )
+            # Every key we write has a TTL, RQ's two bookkeeping keys included. Safe: every
+            # job in the queue dies within ``ttl`` of its enqueueing, so when the list
+            # expires, nothing live is in it; the worker pops from the list by name.
+            pipe.expire(queue.key, ttl)
+            pipe.expire(Queue.redis_queues_keys, ttl)
+            pipe.execute()  # one round trip for the job and its queue
     except redis.RedisError as exc:
         # The customer is told to try again, and the service releases the cooldown.
         reason = f"delivery queue unavailable: {type(exc).__name__}"
