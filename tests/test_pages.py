@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import code_in, csrf_token
@@ -150,3 +152,19 @@ def test_next_given_to_the_verify_page_is_honoured(client, auth, customer, outbo
         data={"code": code_in(outbox[-1]), "csrf_token": token},
     )
     assert response.headers["Location"] == "/dashboard/?tab=usage"
+
+
+def test_pages_load_nothing_from_other_sites(client, auth, customer, outbox):
+    """No CDN: every src and href a page uses is on this site (or a data: URI)."""
+    auth.request()
+    pages = [client.get("/otp/request/"), client.get("/otp/verify/"), client.get("/nope")]
+    auth.verify(code_in(outbox[-1]))
+    pages.append(client.get("/dashboard/"))
+    for page in pages:
+        links = re.findall(r'(?:src|href|action)="([^"]*)"', page.get_data(as_text=True))
+        assert links, page.request.path
+        for link in links:
+            assert link.startswith(("/", "data:")) and not link.startswith("//"), link
+    for path in ("/static/app.css", "/static/app.js"):
+        assert client.get(path).status_code == 200
+        assert b"http" not in client.get(path).data
