@@ -166,5 +166,5 @@ def test_pages_load_nothing_from_other_sites(client, auth, customer, outbox):
         for link in links:
             assert link.startswith(("/", "data:")) and not link.startswith("//"), link
     for path in ("/static/app.css", "/static/app.js"):
-        assert client.get(path).status_code == 200
-        assert b"http" not in client.get(path).data
+        with client.get(path) as asset:
+            assert asset.status_code == 200 and b"http" not in asset.data
