@@ -148,7 +148,7 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_KEY_PREFIX = "otpauth-rl"
     RATELIMIT_OTP_REQUEST = "10 per minute; 60 per hour"
-    RATELIMIT_OTP_VERIFY = "20 per minute; 200 per hour"
+    RATELIMIT_OTP_VERIFY = "30 per minute; 300 per hour"
     RATELIMIT_OTP_RESEND = "5 per minute; 30 per hour"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -171,7 +171,6 @@ class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
     SECRET_KEY = "testing-secret-key"  # noqa: S105
-    RATELIMIT_ENABLED = False  # limiter tests turn it on explicitly
 
 
 class ProductionConfig(Config):

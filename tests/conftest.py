@@ -164,7 +164,14 @@ def app(redis_client, database_url: str, settings: dict) -> Iterator:
     from otpauth.delivery import RecordingSender, delivery
     from otpauth.extensions import db
 
-    overrides = {"DATABASE_URL": database_url, "REDIS_CLIENT": redis_client, **settings}
+    # Per-IP limits are on in every profile (Flask-Limiter's default); most tests drive many
+    # requests from one address, so they are off here unless a test's settings turn them on.
+    overrides = {
+        "DATABASE_URL": database_url,
+        "REDIS_CLIENT": redis_client,
+        "RATELIMIT_ENABLED": False,
+        **settings,
+    }
     if "REDIS_URL" in settings:
         overrides.pop("REDIS_CLIENT")
     app = create_app(overrides)

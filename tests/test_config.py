@@ -38,6 +38,7 @@ def test_contract_defaults():
         "localhost",
     )
     assert s["TRUSTED_PROXIES"] == 0
+    assert s["RATELIMIT_ENABLED"] is True  # Flask-Limiter's default, in every profile
 
 
 def test_environment_overrides_and_types():

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import csrf_token
 from tests.security_support import code_in, events, notice, tag_of, wrong
 
 CAP = {
@@ -112,7 +113,7 @@ def test_per_ip_limit_on_resend(app, auth, customer, outbox, settings):
 
 
 @pytest.mark.parametrize("settings", [_limited({"OTP_MAX_REQUESTS": 100})])
-@pytest.mark.parametrize(("view", "allowed"), [("request", 10), ("verify", 20), ("resend", 5)])
+@pytest.mark.parametrize(("view", "allowed"), [("request", 10), ("verify", 30), ("resend", 5)])
 def test_default_per_ip_limits(app, auth, customer, settings, view, allowed):
     if view != "request":
         auth.request()
@@ -146,3 +147,14 @@ def test_forwarded_for_is_ignored_without_trusted_proxies(app, client, auth, set
     client.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.99"  # a spoofed fresh address
     assert auth.request("b@example.com").status_code == 429
     assert {e.ip for e in events(app)} == {"127.0.0.1"}
+
+
+@pytest.mark.parametrize("settings", [_limited({"RATELIMIT_DEFAULT": "3 per minute"})])
+def test_ops_default_limit_applies_to_the_otp_views_too(app, client, customer, settings):
+    token = csrf_token(client)  # the page view counts as one
+    form = {"channel": "email", "csrf_token": token}
+    answers = [
+        client.post("/otp/request/", data={**form, "contact": f"u{i}@example.com"}).status_code
+        for i in range(3)
+    ]
+    assert answers == [302, 302, 429]

@@ -33,7 +33,10 @@ PENDING = "otp"  # session key: channel, masked contact, tag, next (expiry is Re
 
 
 def _limit(name: str) -> Any:
-    return limiter.limit(lambda: current_app.config[name], methods=["POST"])
+    # override_defaults=False: a RATELIMIT_DEFAULT set by ops applies here too.
+    return limiter.limit(
+        lambda: current_app.config[name], methods=["POST"], override_defaults=False
+    )
 
 
 def safe_next(target: str | None) -> str | None:
