@@ -28,6 +28,15 @@ def test_worker_refuses_the_embedded_redis(runner):
     assert "the worker needs REDIS_URL" in result.output
 
 
+def test_worker_with_redis_down_says_so_in_one_line(sqlite_url):
+    dead = redis.Redis(port=free_port(), socket_connect_timeout=1, retry=Retry(NoBackoff(), 0))
+    app = create_app({"DATABASE_URL": sqlite_url, "REDIS_CLIENT": dead, "REDIS_URL": "redis://x"})
+    result = app.test_cli_runner().invoke(args=["worker", "--burst"])
+    assert result.exit_code == 1
+    assert "Error: cannot reach Redis at REDIS_URL" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_queue_mode_refuses_the_embedded_redis(sqlite_url):
     with pytest.raises(ConfigError) as caught:
         create_app(

@@ -64,5 +64,8 @@ def build_worker(app: Flask) -> AppWorker:
 def worker_command(burst: bool) -> None:
     """Send queued codes (DELIVERY_MODE=queue), with retries and backoff."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    get_redis().ping()  # fail now, with a clear error, if Redis is unreachable
+    try:
+        get_redis().ping()  # fail now, with one clear line, if Redis is unreachable
+    except redis.RedisError as exc:
+        raise click.ClickException(f"cannot reach Redis at REDIS_URL: {exc}") from None
     build_worker(app).work(burst=burst, with_scheduler=True, logging_level="INFO")
