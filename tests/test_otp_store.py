@@ -70,7 +70,8 @@ def test_wrong_guesses_count_down_then_lock_even_the_right_code(redis_client):
     issue(store)
     left = [store.verify(TAG, H.code(TAG, "000000")) for _ in range(5)]
     assert [r.attempts_left for r in left[:4]] == [4, 3, 2, 1]
-    assert left[4].status == "locked"
+    assert all(295 <= r.expires_in <= 300 and r.live is not None for r in left[:4])
+    assert left[4].status == "locked" and left[4].live is None
     assert store.verify(TAG, H.code(TAG, "123456")).status == "locked"
     assert int(redis_client.get(store.keys(TAG)["fails"])) == 5
     assert 86390 < redis_client.ttl(store.keys(TAG)["fails"]) <= 86400

@@ -47,15 +47,18 @@ def safe_next(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc else None
 
 
-def refused(result: IssueResult, template: str, **context: Any) -> tuple[str, int, dict]:
-    """The 429 page for a send refused by a per-contact limit (same for every contact)."""
+def refusal(result: IssueResult) -> tuple[str, dict[str, str]]:
+    """The message and headers of a 429 for a send refused by a per-contact limit.
+
+    The same for every contact, customer or not.
+    """
     wait = max(result.retry_after, 1)
     if result.status == "cooldown":
         message = f"Please wait {wait} seconds before asking for another code."
     else:
         minutes = -(-wait // 60)
         message = f"Too many requests. Please try again in {minutes} minute{'s' * (minutes != 1)}."
-    return (render_template(template, error=message, **context), 429, {"Retry-After": str(wait)})
+    return message, {"Retry-After": str(wait)}
 
 
 def _remember_pending(channel: str, contact_masked: str, tag: str, next_url: str | None) -> None:
@@ -79,7 +82,8 @@ def request_code() -> Any:
         except DeliveryError as exc:
             return render_template("otp/request.html", form=form, error=exc.user_message), 503
         if not issued.result.issued:
-            return refused(issued.result, "otp/request.html", form=form)
+            message, headers = refusal(issued.result)
+            return render_template("otp/request.html", form=form, error=message), 429, headers
         _remember_pending(
             channel, mask(channel, contact), issued.tag, safe_next(request.values.get("next"))
         )
@@ -87,16 +91,16 @@ def request_code() -> Any:
     return render_template("otp/request.html", form=form), 400 if form.errors else 200
 
 
-def _verify_page(form: VerifyForm, pending: dict, status: int = 200, **context: Any) -> Any:
-    live = otp_store().pending(pending["tag"])
-    return render_template(
-        "otp/verify.html",
-        form=form,
-        pending=pending,
-        live=live,
-        resend_form=ActionForm(),
-        **context,
-    ), status
+def _verify_page(
+    form: VerifyForm, pending: dict, status: int = 200, headers: dict | None = None, **context: Any
+) -> Any:
+    """The verify page; ``context`` may carry ``live`` when the caller already knows it."""
+    if "live" not in context:
+        context["live"] = otp_store().pending(pending["tag"])
+    page = render_template(
+        "otp/verify.html", form=form, pending=pending, resend_form=ActionForm(), **context
+    )
+    return page, status, headers or {}
 
 
 @bp.route("/verify/", methods=["GET", "POST"])
@@ -117,7 +121,8 @@ def verify() -> Any:
             "expired": "OTP has expired. Please request a new code.",
             "locked": "Too many attempts. This code no longer works; please request a new one.",
         }
-        return _verify_page(form, pending, 400, error=messages[result.status])
+        # The script's answer already says what the page shows: no second round trip.
+        return _verify_page(form, pending, 400, error=messages[result.status], live=result.live)
     next_url = (
         safe_next(request.values.get("next"))
         or safe_next(pending.get("next"))
@@ -147,16 +152,8 @@ def resend() -> Any:
         flash("Your sign-in request has expired. Please ask for a new code.", "error")
         return redirect(url_for(".request_code"))
     if not issued.result.issued:
-        live = otp_store().pending(pending["tag"])
-        return refused(
-            issued.result,
-            "otp/verify.html",
-            form=VerifyForm(formdata=None),
-            pending=pending,
-            live=live,
-            resend_form=ActionForm(),
-        )
-    _remember_pending(pending["channel"], pending["masked"], pending["tag"], pending.get("next"))
+        message, headers = refusal(issued.result)
+        return _verify_page(VerifyForm(formdata=None), pending, 429, headers, error=message)
     flash("A new code has been sent. The previous code no longer works.", "info")
     return redirect(url_for(".verify"))
 

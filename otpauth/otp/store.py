@@ -79,7 +79,7 @@ used = redis.call('HINCRBY', code, 'n', 1)
 redis.call('INCR', fails)
 if redis.call('TTL', fails) < 0 then redis.call('EXPIRE', fails, ARGV[4]) end
 if used >= max_attempts then return {'locked', 0, rec[3]} end
-return {'invalid', max_attempts - used, rec[3]}
+return {'invalid', max_attempts - used, rec[3], redis.call('TTL', code)}
 """
 
 IssueStatus = Literal["issued", "cooldown", "limited", "locked", "gone"]
@@ -112,6 +112,14 @@ class IssueResult:
 
 
 @dataclass(frozen=True)
+class Pending:
+    """What the verify page shows about a live code."""
+
+    attempts_left: int
+    expires_in: int
+
+
+@dataclass(frozen=True)
 class VerifyResult:
     """``ok``, ``invalid`` (with ``attempts_left``), ``expired`` or ``locked``.
 
@@ -121,14 +129,14 @@ class VerifyResult:
     status: VerifyStatus
     attempts_left: int = 0
     customer_id: str = ""
+    expires_in: int = 0  # seconds the code has left, for ``invalid``
 
-
-@dataclass(frozen=True)
-class Pending:
-    """What the verify page shows about a live code."""
-
-    attempts_left: int
-    expires_in: int
+    @property
+    def live(self) -> Pending | None:
+        """What the verify page shows after this answer (None: the code no longer works)."""
+        if self.status != "invalid":
+            return None
+        return Pending(self.attempts_left, self.expires_in)
 
 
 def _text(value: bytes | str | int | None) -> str:
@@ -182,11 +190,12 @@ class OtpStore:
     def verify(self, tag: str, code_hash: str) -> VerifyResult:
         """Check a candidate: count a wrong guess, or consume the code if it is right."""
         k, lim = self.keys(tag), self.limits
-        status, left, customer_id = self._verify(
+        status, left, customer_id, *ttl = self._verify(
             keys=[k["code"], k["fails"]],
             args=[code_hash, lim.max_attempts, lim.max_failures_per_day, FAILURE_WINDOW_SECONDS],
         )
-        return VerifyResult(_text(status), int(left), _text(customer_id))  # type: ignore[arg-type]
+        expires_in = max(int(ttl[0]), 0) if ttl else 0
+        return VerifyResult(_text(status), int(left), _text(customer_id), expires_in)  # type: ignore[arg-type]
 
     def pending(self, tag: str) -> Pending | None:
         """Attempts left and seconds to expiry of the live code, or None."""
