@@ -17,7 +17,6 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -277,9 +276,3 @@ class Auth:
 @pytest.fixture
 def auth(client) -> Auth:
     return Auth(client)
-
-
-def with_db(url: str, **parts: str) -> str:
-    """``url`` with its path (database) replaced."""
-    split = urlsplit(url)
-    return urlunsplit(split._replace(**parts))
