@@ -1,8 +1,8 @@
 """Settings: one class per profile, values read from the environment and checked once.
 
-Nothing else in the code base reads ``os.environ``. A bad value stops the start with a
-one-line message naming the variable (``ConfigError`` is a ``SystemExit``, so gunicorn,
-``flask`` and ``python`` print that line and exit 1 instead of a traceback).
+Nothing else in the code base reads ``os.environ``. A bad value raises ``ConfigError``,
+whose one-line message names the variable; ``wsgi.py`` turns it into that line on stderr
+and an exit, never a traceback.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
-class ConfigError(SystemExit):
+class ConfigError(Exception):
     """A setting is missing or malformed; the message names the variable."""
 
     def __init__(self, message: str) -> None:
