@@ -7,6 +7,7 @@ import logging
 
 import pytest
 
+from config import ConfigError
 from otpauth.delivery import DeliveryError, FailingSender
 from tests.security_support import (
     Auth,
@@ -82,5 +83,5 @@ def test_whole_login_logs_no_code_and_no_contact(prod, caplog):
 
 def test_production_refuses_console_senders(monkeypatch, redis_client, database_url):
     """Codes are never printed: the console backends cannot run in production."""
-    with pytest.raises(SystemExit, match="EMAIL_BACKEND=console is refused"):
+    with pytest.raises(ConfigError, match="EMAIL_BACKEND=console is refused"):
         production_app(monkeypatch, redis_client, database_url, EMAIL_BACKEND="console")
