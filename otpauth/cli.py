@@ -47,6 +47,16 @@ def _clean(value: str | None, normalize: Callable[[str], str], label: str) -> st
         raise click.BadParameter(str(exc), param_hint=label) from None
 
 
+def _contacts(email: str | None, phone: str | None) -> tuple[str | None, str | None]:
+    """The normalized --email and --phone; at least one is required."""
+    region = current_app.config["PHONE_DEFAULT_REGION"]
+    email = _clean(email, normalize_email, "--email")
+    phone = _clean(phone, lambda raw: normalize_phone(raw, region), "--phone")
+    if email is None and phone is None:
+        raise click.UsageError("give --email, --phone or both")
+    return email, phone
+
+
 @customers.command("create")
 @click.option("--name", required=True, help="The customer's name as billed.")
 @click.option("--email", default=None, help="E-mail address (stored lower-cased).")
@@ -74,11 +84,7 @@ def create_customer(
     name = name.strip()
     if not name or len(name) > 200 or "\x00" in name:
         raise click.BadParameter("must be 1 to 200 characters", param_hint="--name")
-    email = _clean(email, normalize_email, "--email")
-    region = current_app.config["PHONE_DEFAULT_REGION"]
-    phone = _clean(phone, lambda raw: normalize_phone(raw, region), "--phone")
-    if email is None and phone is None:
-        raise click.UsageError("give --email, --phone or both")
+    email, phone = _contacts(email, phone)
     customer_type = next(t for t in CUSTOMER_TYPES if t.lower() == customer_type.lower())
     same = [Customer.email == email] if email else []
     same += [Customer.phone == phone] if phone else []
@@ -109,11 +115,7 @@ def create_customer(
 @click.option("--phone", default=None, help="Unlock sign-in by SMS for this number.")
 def unlock(email: str | None, phone: str | None) -> None:
     """Lift the daily failure cap, send limits and cooldown of a contact, and kill its code."""
-    email = _clean(email, normalize_email, "--email")
-    region = current_app.config["PHONE_DEFAULT_REGION"]
-    phone = _clean(phone, lambda raw: normalize_phone(raw, region), "--phone")
-    if email is None and phone is None:
-        raise click.UsageError("give --email, --phone or both")
+    email, phone = _contacts(email, phone)
     for channel, contact in (("email", email), ("sms", phone)):
         if contact is not None:
             removed = otp_store().unlock(hasher().tag(channel, contact))

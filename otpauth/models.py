@@ -45,6 +45,11 @@ class Customer(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
 
+    @classmethod
+    def contact_column(cls, channel: str) -> Mapped[str | None]:
+        """The column holding the contact for ``channel`` ('email' or 'sms')."""
+        return cls.email if channel == "email" else cls.phone
+
     def contact(self, channel: str) -> str | None:
         """The address or number on file for ``channel`` ('email' or 'sms')."""
         return self.email if channel == "email" else self.phone

@@ -35,8 +35,9 @@ class Issued:
 
 def find_customer(channel: str, contact: str) -> Customer | None:
     """The active customer whose e-mail or phone (normalized) is ``contact``, if any."""
-    column = Customer.email if channel == "email" else Customer.phone
-    customer = db.session.scalar(select(Customer).where(column == contact))
+    customer = db.session.scalar(
+        select(Customer).where(Customer.contact_column(channel) == contact)
+    )
     return customer if customer is not None and customer.active else None
 
 

@@ -68,7 +68,7 @@ def retry_for(exc: DeliveryError, deadline: float) -> Retry | None:
 def give_up(channel: str, message: Message, reason: str) -> None:
     """Audit, count and log a final failure, free the cooldown, fail the job."""
     tag = hasher().tag(channel, message.to)
-    column = Customer.email if channel == "email" else Customer.phone
+    column = Customer.contact_column(channel)
     customer_id = db.session.scalar(select(Customer.id).where(column == message.to))
     audit.record("otp_send_failed", customer_id=customer_id, channel=channel, contact_hash=tag)
     otp_store().release_cooldown(tag)
