@@ -11,9 +11,11 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
-SERVICE_NAME = "Waste Billing"
+SERVICE_NAME = "Waste Billing"  # the default of SITE_NAME
+SUPPORTED_LANGUAGES = ("en", "hi")  # languages with a message catalog in otpauth/translations
 DEV_SECRET_KEY = "dev-only-not-secret-change-me"  # noqa: S105 - refused in production
 CUSTOMER_TYPES = ("Household", "Commercial", "Industrial", "Institutional")
+STAFF_ROLES = ("admin", "support")
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -71,6 +73,45 @@ def _region(name: str, raw: str) -> str:
     return value
 
 
+def _regions(name: str, raw: str) -> tuple[str, ...]:
+    """Comma-separated region codes, or ``*`` for every region (an empty tuple)."""
+    if raw.strip() == "*":
+        return ()
+    parts = [part for part in raw.split(",") if part.strip()]
+    if not parts:
+        raise ConfigError(f"{name}={raw!r} must list region codes such as IN,NP, or be *")
+    return tuple(_region(name, part) for part in parts)
+
+
+def _words(name: str, raw: str) -> tuple[str, ...]:
+    """Comma-separated values, blanks dropped, order kept."""
+    values = tuple(part.strip() for part in raw.split(",") if part.strip())
+    if not values:
+        raise ConfigError(f"{name}={raw!r} must list at least one value")
+    return values
+
+
+def _languages(name: str, raw: str) -> tuple[str, ...]:
+    values = tuple(v.lower() for v in _words(name, raw))
+    unknown = [v for v in values if v not in SUPPORTED_LANGUAGES]
+    if unknown:
+        raise ConfigError(
+            f"{name}={raw!r}: {unknown[0]!r} is not one of {', '.join(SUPPORTED_LANGUAGES)}"
+        )
+    return values
+
+
+def _timezone(name: str, raw: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    value = raw.strip()
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{name}={raw!r} is not a time zone such as Asia/Kolkata") from None
+    return value
+
+
 # name -> parser. Only these (and RATELIMIT_*) are read from the environment.
 PARSERS: dict[str, Callable[[str, str], Any]] = {
     "SECRET_KEY": _text,
@@ -100,6 +141,29 @@ PARSERS: dict[str, Callable[[str, str], Any]] = {
     "DELIVERY_MODE": _choice(("inline", "queue")),
     "PUBLIC_HOST": _text,
     "TRUSTED_PROXIES": _int(0, 10),
+    # Sessions (customers and staff) and the proof-of-work challenge.
+    "SESSION_IDLE_SECONDS": _int(1, 30 * 86400),
+    "ADMIN_SESSION_IDLE_SECONDS": _int(1, 30 * 86400),
+    "ADMIN_SESSION_LIFETIME_SECONDS": _int(1, 30 * 86400),
+    "CHALLENGE_MODE": _choice(("off", "auto", "always")),
+    "CHALLENGE_THRESHOLD_PER_MINUTE": _int(1, 10**7),
+    "RATELIMIT_IPV6_PREFIX": _int(8, 128),
+    # Authenticator apps.
+    "TOTP_ENCRYPTION_KEYS": _words,
+    # Delivery defences and observability.
+    "SMS_ALLOWED_REGIONS": _regions,
+    "SMS_MAX_PER_HOUR": _int(1, 10**9),
+    "SMS_MAX_PER_PREFIX_PER_HOUR": _int(1, 10**9),
+    "DELIVERY_BREAKER_FAILURES": _int(1, 10**6),
+    "DELIVERY_BREAKER_SECONDS": _int(1, 86400),
+    "QUEUE_REDIS_URL": _text,
+    "METRICS_TOKEN": _text,
+    # Pages for every customer.
+    "LANGUAGES": _languages,
+    "SITE_NAME": _text,
+    "SUPPORT_PHONE": _text,
+    "SUPPORT_HOURS": _text,
+    "DISPLAY_TIMEZONE": _timezone,
 }
 
 # Flask-Limiter settings that are booleans; every other RATELIMIT_* passes through as text.
@@ -150,6 +214,25 @@ class Config:
     RATELIMIT_OTP_REQUEST = "10 per minute; 60 per hour"
     RATELIMIT_OTP_VERIFY = "30 per minute; 300 per hour"
     RATELIMIT_OTP_RESEND = "5 per minute; 30 per hour"
+    RATELIMIT_IPV6_PREFIX = 64
+    SESSION_IDLE_SECONDS = 1800
+    ADMIN_SESSION_IDLE_SECONDS = 900
+    ADMIN_SESSION_LIFETIME_SECONDS = 28800
+    CHALLENGE_MODE = "auto"
+    CHALLENGE_THRESHOLD_PER_MINUTE = 300
+    TOTP_ENCRYPTION_KEYS: tuple[str, ...] = ()  # empty: one key derived from SECRET_KEY
+    SMS_ALLOWED_REGIONS: tuple[str, ...] | None = None  # None: (PHONE_DEFAULT_REGION,); (): any
+    SMS_MAX_PER_HOUR = 1000
+    SMS_MAX_PER_PREFIX_PER_HOUR = 20
+    DELIVERY_BREAKER_FAILURES = 5
+    DELIVERY_BREAKER_SECONDS = 60
+    QUEUE_REDIS_URL: str | None = None  # None: REDIS_URL
+    METRICS_TOKEN: str | None = None
+    LANGUAGES: tuple[str, ...] = SUPPORTED_LANGUAGES
+    SITE_NAME = SERVICE_NAME
+    SUPPORT_PHONE: str | None = None
+    SUPPORT_HOURS: str | None = None
+    DISPLAY_TIMEZONE = "Asia/Kolkata"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
@@ -199,7 +282,7 @@ def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         if raw is not None and raw.strip() != "":
             settings[name] = parse(name, raw)
     for name, raw in environ.items():
-        if name.startswith("RATELIMIT_"):
+        if name.startswith("RATELIMIT_") and name not in PARSERS:
             settings[name] = _boolean(name, raw) if name in _RATELIMIT_BOOLEANS else raw
     return settings
 
@@ -211,6 +294,10 @@ def finalize(settings: dict[str, Any], instance_path: str) -> dict[str, Any]:
         settings["DATABASE_URL"] = "sqlite:///" + os.path.join(instance_path, "otpauth.sqlite")
     settings["SQLALCHEMY_DATABASE_URI"] = settings["DATABASE_URL"]
     settings["PERMANENT_SESSION_LIFETIME"] = settings["SESSION_LIFETIME_SECONDS"]
+    if settings.get("SMS_ALLOWED_REGIONS") is None:
+        settings["SMS_ALLOWED_REGIONS"] = (settings["PHONE_DEFAULT_REGION"],)
+    if not settings.get("QUEUE_REDIS_URL"):
+        settings["QUEUE_REDIS_URL"] = settings.get("REDIS_URL")
     if settings["MAIL_USE_TLS"] and settings["MAIL_USE_SSL"]:
         raise ConfigError("MAIL_USE_TLS and MAIL_USE_SSL cannot both be true")
     return settings

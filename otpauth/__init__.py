@@ -46,5 +46,5 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     errors.init_app(app)
     cli.init_app(app)
-    app.jinja_env.globals["SERVICE_NAME"] = config.SERVICE_NAME
+    app.jinja_env.globals["SERVICE_NAME"] = app.config["SITE_NAME"]
     return app

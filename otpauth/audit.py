@@ -18,6 +18,7 @@ from .models import AuthEvent
 log = logging.getLogger(__name__)
 
 EVENTS = (
+    # Sign-in.
     "otp_requested",
     "otp_sent",
     "otp_send_failed",
@@ -26,7 +27,34 @@ EVENTS = (
     "otp_rate_limited",
     "login",
     "logout",
+    # Delivery honesty: queued, dropped as stale, the provider's status report.
+    "otp_queued",
+    "otp_send_skipped",
+    "otp_delivered",
+    "otp_undelivered",
+    # The proof-of-work challenge refused a request.
+    "challenge_failed",
+    # Accounts: sessions and authenticator apps.
+    "session_revoked",
+    "authenticator_added",
+    "authenticator_removed",
+    "recovery_code_used",
+    # Staff and what they did (staff_id set).
+    "staff_login",
+    "staff_login_failed",
+    "staff_logout",
+    "staff_created",
+    "staff_deactivated",
+    "customer_created",
+    "customer_updated",
+    "customer_deactivated",
+    "customer_reactivated",
+    "contact_unlocked",
+    "sessions_revoked",
+    "customers_imported",
 )
+# Why a send failed (``reason`` of otp_send_failed); other events may carry their own.
+SEND_FAILURE_REASONS = ("permanent", "retries_exhausted", "expired")
 
 
 def record(
@@ -35,6 +63,8 @@ def record(
     customer_id: int | str | None = None,
     channel: str | None = None,
     contact_hash: str | None = None,
+    staff_id: int | None = None,
+    reason: str | None = None,
 ) -> None:
     """Queue one event for writing at the end of the request."""
     if event not in EVENTS:
@@ -44,6 +74,8 @@ def record(
         customer_id=int(customer_id) if customer_id else None,
         channel=channel,
         contact_hash=contact_hash,
+        staff_id=staff_id,
+        reason=reason,
     )
     if has_request_context():
         entry.ip = printable(request.remote_addr, 45)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from config import CUSTOMER_TYPES
+from config import CUSTOMER_TYPES, STAFF_ROLES
 
 from .extensions import db
 
@@ -41,6 +41,8 @@ class Customer(UserMixin, db.Model):
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     phone_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
+    kind = "customer"  # the user kind named in session records and authenticators
+
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
@@ -58,11 +60,74 @@ class Customer(UserMixin, db.Model):
         return f"<Customer {self.id} {self.customer_type}>"
 
 
+class Staff(UserMixin, db.Model):
+    """A member of the ops team: password (Argon2id) and an authenticator, a role."""
+
+    __tablename__ = "staff"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN (" + ", ".join(f"'{r}'" for r in STAFF_ROLES) + ")", name="ck_staff_role"
+        ),
+    )
+
+    kind = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # lower-cased
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str | None] = mapped_column(String(255))  # None until set up
+    setup_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    setup_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<Staff {self.id} {self.role}>"
+
+
+class Authenticator(db.Model):
+    """An authenticator app (TOTP) of a customer or staff member; the secret is encrypted."""
+
+    __tablename__ = "authenticators"
+    __table_args__ = (UniqueConstraint("owner_kind", "owner_id", name="uq_authenticators_owner"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_kind: Mapped[str] = mapped_column(String(8))  # "customer" or "staff"
+    owner_id: Mapped[int] = mapped_column()
+    secret_encrypted: Mapped[str] = mapped_column(Text)  # MultiFernet token, never the secret
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RecoveryCode(db.Model):
+    """One single-use recovery code, stored only as its keyed hash."""
+
+    __tablename__ = "recovery_codes"
+    __table_args__ = (Index("ix_recovery_codes_owner", "owner_kind", "owner_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_kind: Mapped[str] = mapped_column(String(8))
+    owner_id: Mapped[int] = mapped_column()
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class AuthEvent(db.Model):
     """One sign-in event. Contacts appear only as their keyed hash, never in clear."""
 
     __tablename__ = "auth_events"
-    __table_args__ = (Index("ix_auth_events_customer_at", "customer_id", "at"),)
+    __table_args__ = (
+        Index("ix_auth_events_customer_at", "customer_id", "at"),
+        # The console's stats group by event (and channel) over a time range.
+        Index("ix_auth_events_event_at", "event", "at", "channel"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
@@ -72,3 +137,5 @@ class AuthEvent(db.Model):
     contact_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     ip: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(String(256))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    reason: Mapped[str | None] = mapped_column(String(32))  # e.g. why a send failed
