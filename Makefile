@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint format install clean
+.PHONY: run test lint format install clean messages translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,24 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed
+# Message catalogs: the .po files are the source; the .mo files the app reads are compiled
+# from them here (and committed, so a plain `pytest` also finds them; a test checks they match).
+CATALOGS := otpauth/translations
+BABEL_KEYWORDS := -k _l -k lazy_gettext
+
+install: $(VENV)/.installed translations
+
+## translations: compile the message catalogs (.po -> .mo)
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -d $(CATALOGS)
+
+## messages: extract every translatable string and add the new ones to each catalog
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
+		--project otpauth -o $(CATALOGS)/messages.pot .
+	$(BIN)/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS) --no-fuzzy-matching \
+		--no-location --width 100
+	@echo "Now translate the empty msgstr entries, then: make translations"
 
 ## run: migrate, add the demo customer, serve on http://127.0.0.1:5000 (codes print here)
 run: install

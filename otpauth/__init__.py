@@ -10,7 +10,7 @@ from flask import Flask
 
 import config
 
-from . import audit, auth, cli, dashboard, delivery, errors, health, otp, security
+from . import audit, auth, cli, dashboard, delivery, errors, health, i18n, otp, security
 from . import redis as redis_ext
 from .extensions import csrf, db, mail, migrate
 
@@ -32,6 +32,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
 
+    i18n.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
     csrf.init_app(app)

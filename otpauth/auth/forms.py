@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, ValidationError
 from wtforms.fields.choices import SelectChoice
@@ -23,41 +27,74 @@ class TextField(StringField):
 
 
 class RequestForm(FlaskForm):
-    """Ask for a code: which channel, and the address or number on file."""
+    """Ask for a code: the address or number on file, and (optionally) the channel."""
 
     channel = RadioField(
-        "Send my code by",
-        choices=[SelectChoice("email", "E-mail"), SelectChoice("sms", "Text message (SMS)")],
-        default="email",
-        validators=[InputRequired(message="Choose e-mail or SMS.")],
+        _l("Send my code by"),
+        choices=[
+            SelectChoice("auto", _l("Automatic (e-mail or text message, from what I type)")),
+            SelectChoice("email", _l("E-mail")),
+            SelectChoice("sms", _l("Text message (SMS)")),
+        ],
+        default="auto",
     )
     contact = TextField(
-        "E-mail address or phone number",
+        _l("E-mail address or mobile number"),
         validators=[
-            InputRequired(message="Enter your e-mail address or phone number."),
-            Length(max=MAX_CONTACT_LENGTH, message="That is too long to be a contact."),
+            InputRequired(message=_l("Enter your e-mail address or mobile number.")),
+            Length(max=MAX_CONTACT_LENGTH, message=_l("That is too long to be a contact.")),
         ],
         render_kw={"autocomplete": "username", "spellcheck": "false", "autocapitalize": "none"},
     )
     normalized: str = ""
+    resolved_channel: str = ""  # the channel the code goes by: ``email`` or ``sms``
 
     def validate_contact(self, field: TextField) -> None:
-        if self.channel.data not in ("email", "sms"):
+        if self.channel.data not in CHANNEL_CHOICES:
             return  # the channel's own error says what is wrong
+        resolved = resolve_contact(
+            self.channel.data, field.data or "", current_app.config["PHONE_DEFAULT_REGION"]
+        )
+        if resolved is None:
+            raise ValidationError(contact_error(self.channel.data, field.data or ""))
+        self.resolved_channel, self.normalized = resolved
+
+
+CHANNEL_CHOICES = ("auto", "email", "sms")
+# What a pasted code may carry around its digits: spaces and any kind of dash.
+PASTE_NOISE = re.compile(r"[\s\-\u2010-\u2015\u2212]")
+
+
+def resolve_contact(choice: str, raw: str, region: str) -> tuple[str, str] | None:
+    """The channel and normalized contact for what was typed, or None if it is neither.
+
+    ``auto`` reads an ``@`` as e-mail and anything else as a phone number. A phone number
+    typed with e-mail chosen (or an address with SMS chosen) is understood as what it is:
+    people pick the wrong radio more often than they mistype their own contact.
+    """
+    guess = "email" if "@" in raw else "sms"
+    first = guess if choice not in ("email", "sms") else choice
+    for channel in dict.fromkeys((first, guess)):
         try:
-            self.normalized = normalize(
-                self.channel.data, field.data or "", current_app.config["PHONE_DEFAULT_REGION"]
-            )
-        except InvalidContact as exc:
-            raise ValidationError(str(exc)) from None
+            return channel, normalize(channel, raw, region)
+        except InvalidContact:
+            continue
+    return None
+
+
+def contact_error(choice: str, raw: str) -> str:
+    """Why the typed contact is refused, in the page's language."""
+    if choice == "email" or (choice != "sms" and "@" in raw):
+        return _("Enter a valid e-mail address, like name@example.com.")
+    return _("Enter a valid mobile number, like 98765 43210.")
 
 
 class VerifyForm(FlaskForm):
     """Type the code that was sent."""
 
     code = TextField(
-        "Your code",
-        validators=[InputRequired(message="Enter the code we sent you.")],
+        _l("Your code"),
+        validators=[InputRequired(message=_l("Enter the code we sent you."))],
         render_kw={
             "autocomplete": "one-time-code",
             "inputmode": "numeric",
@@ -68,9 +105,9 @@ class VerifyForm(FlaskForm):
 
     def validate_code(self, field: TextField) -> None:
         length = current_app.config["OTP_LENGTH"]
-        value = (field.data or "").strip().replace(" ", "").replace("-", "")
+        value = PASTE_NOISE.sub("", field.data or "")
         if len(value) != length or not value.isascii() or not value.isdigit():
-            raise ValidationError(f"Enter the {length}-digit code we sent you.")
+            raise ValidationError(_("Enter the %(n)d-digit code we sent you.", n=length))
         field.data = value
 
 

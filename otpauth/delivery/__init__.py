@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Flask, current_app, render_template
+from flask_babel import force_locale, gettext
 
-from config import SERVICE_NAME
-
+from ..i18n import current_language
 from .base import DeliveryError, FailingSender, Message, RecordingSender, Sender
 
 __all__ = [
@@ -57,24 +57,31 @@ def build_sender(app: Flask, channel: str) -> Sender:
     )
 
 
-def render_message(channel: str, to: str, code: str) -> Message:
-    """The message text for a code, from ``templates/email/`` or ``templates/sms/``."""
+def render_message(channel: str, to: str, code: str, locale: str | None = None) -> Message:
+    """The message for a code in ``locale`` (default: the request's language).
+
+    From ``templates/email/`` or ``templates/sms/``. A queued message is rendered here, in
+    the request, so it goes out in the language the code was asked for in; a job that
+    renders later passes the ``locale`` it carries.
+    """
     c = current_app.config
     context = {
         "code": code,
-        "service": SERVICE_NAME,
+        "service": c["SITE_NAME"],
         "host": c["PUBLIC_HOST"],
         "minutes": max(c["OTP_TTL_SECONDS"] // 60, 1),
         "seconds": c["OTP_TTL_SECONDS"],
     }
-    if channel == "email":
-        return Message(
-            to=to,
-            subject=f"Your {SERVICE_NAME} sign-in code",
-            text=render_template("email/otp.txt", **context),
-            html=render_template("email/otp.html", **context),
-        )
-    return Message(to=to, text=render_template("sms/otp.txt", **context).strip())
+    with force_locale(locale or current_language()):
+        context["lang"] = current_language()
+        if channel == "email":
+            return Message(
+                to=to,
+                subject=gettext("Your %(service)s sign-in code", service=c["SITE_NAME"]),
+                text=render_template("email/otp.txt", **context),
+                html=render_template("email/otp.html", **context),
+            )
+        return Message(to=to, text=render_template("sms/otp.txt", **context).strip())
 
 
 @dataclass
@@ -84,9 +91,9 @@ class Delivery:
     senders: dict[str, Sender]
     mode: str = "inline"
 
-    def send_code(self, channel: str, to: str, code: str) -> None:
+    def send_code(self, channel: str, to: str, code: str, locale: str | None = None) -> None:
         """Send (or enqueue) the code message; raise ``DeliveryError`` if that fails."""
-        message = render_message(channel, to, code)
+        message = render_message(channel, to, code, locale)
         if self.mode == "queue":
             from .queue import enqueue
 

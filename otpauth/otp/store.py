@@ -208,6 +208,11 @@ class OtpStore:
             return None
         return Pending(max(self.limits.max_attempts - int(used), 0), int(ttl))
 
+    def cooldown_left(self, tag: str) -> int:
+        """Seconds until another code may be sent to ``tag`` (0: it may be sent now)."""
+        ttl = self.redis.ttl(self.keys(tag)["cool"])
+        return max(int(ttl or 0), 0)
+
     def release_cooldown(self, tag: str) -> None:
         """Let the customer retry at once after a send that failed."""
         self.redis.delete(self.keys(tag)["cool"])
