@@ -1,6 +1,8 @@
 """Fixtures for the real-browser tests: a live server and Playwright driving Chromium.
 
-Load them in a test module with ``pytest_plugins = ["tests.browser_support"]``.
+Load them in a test module with ``pytest_plugins = ["tests.browser_support"]`` and use them
+as fixtures only (importing this module as well makes pytest warn that it cannot rewrite
+its asserts; for type hints import it under ``TYPE_CHECKING``).
 
 - ``live_server``: the app (embedded fakeredis + the tests' migrated SQLite) served by
   werkzeug's ``make_server`` in a thread on a free port of ``LIVE_SERVER_PORTS``
@@ -10,9 +12,10 @@ Load them in a test module with ``pytest_plugins = ["tests.browser_support"]``.
 - ``browser`` (one Chromium per test session, ``/usr/bin/chromium`` headless) and ``page``
   (a fresh context per test, 1280x800); ``new_page(...)`` for other sizes, locales or
   JavaScript off.
-- ``axe_violations(page)``: axe-core's violations for the page (``AXE_CORE_PATH``, set
-  by ``.ci/run``, or ``.ci/node/node_modules/axe-core/axe.min.js``).
-- ``shoot(page, name)``: a screenshot into ``SCREENSHOT_DIR`` (default a tmp dir).
+- ``axe`` fixture: ``axe(page)`` answers axe-core's violations for the page
+  (``AXE_CORE_PATH``, set by ``.ci/run``, or ``.ci/node/node_modules/axe-core/axe.min.js``).
+- ``shoot_page`` fixture: ``shoot_page(page, name)`` saves a screenshot into ``SCREENSHOT_DIR``
+  (default ``$TMPDIR/otpauth-screenshots``) and answers its path.
 
 Without Chromium, Playwright or axe-core the tests skip with the reason; with ``CI`` set
 they fail instead, so CI never skips them.
@@ -119,7 +122,7 @@ def live_server(sqlite_url: str, live_settings: dict) -> Iterator[LiveServer]:
         db.session.commit()
         customer_id = customer.id
     port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=False)
+    server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
@@ -207,3 +210,16 @@ def shoot(page: Any, name: str, *, full_page: bool = True) -> Path:
     path = SCREENSHOT_DIR / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+@pytest.fixture
+def axe() -> Callable[..., list[dict]]:
+    """``axe(page)``: axe-core's violations on the page (see ``axe_violations``)."""
+    axe_path()  # skip (or fail in CI) before the test starts when axe-core is missing
+    return axe_violations
+
+
+@pytest.fixture
+def shoot_page() -> Callable[..., Path]:
+    """``shoot_page(page, name)``: a screenshot into SCREENSHOT_DIR (see ``shoot``)."""
+    return shoot
