@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint format install clean messages translations
+.PHONY: run test lint format install clean messages translations screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,20 @@ run: install
 ## test: the whole suite (real Redis/PostgreSQL too when TEST_REDIS_URL/TEST_DATABASE_URL are set)
 test: install
 	$(BIN)/pytest
+
+## screenshots: refresh docs/screenshots from a browser-test run (pngquant, optipng if present)
+SHOTS := request verify dashboard
+screenshots: install
+	rm -rf $(CURDIR)/.screenshots
+	SCREENSHOT_DIR=$(CURDIR)/.screenshots $(BIN)/pytest -q -p no:cacheprovider \
+		tests/test_browser_a11y.py -k axe
+	for page in $(SHOTS); do for lang in en hi; do for width in 360 1280; do \
+		src=$$page; [ $$page = verify ] && src=verify-wrong; \
+		cp .screenshots/$$src-$$lang-$$width.png docs/screenshots/$$page-$$lang-$$width.png; \
+	done; done; done
+	-pngquant --force --ext .png --quality 60-85 --speed 1 docs/screenshots/*.png
+	-optipng -quiet -o2 docs/screenshots/*.png
+	rm -rf $(CURDIR)/.screenshots
 
 lint: install
 	$(BIN)/ruff check .
