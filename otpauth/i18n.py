@@ -46,7 +46,13 @@ def current_language() -> str:
 
 
 def remember_language(response: Response) -> Response:
-    """Keep a valid ``?lang=`` choice in a cookie so the next pages use it too."""
+    """Keep a valid ``?lang=`` choice in a cookie so the next pages use it too.
+
+    Pages differ by language, so caches are told what they vary on.
+    """
+    if response.mimetype == "text/html":
+        response.vary.update(("Accept-Language", "Cookie"))
+        response.content_language.add(current_language())
     wanted = (request.args.get("lang") or "").lower()
     if wanted in _offered() and request.cookies.get(LANG_COOKIE) != wanted:
         response.set_cookie(

@@ -283,3 +283,34 @@ def test_hindi_pages_leave_no_english_sentence(client, auth, customer, outbox):
         assert '<html lang="hi">' in html, name
         runs = [r for r in ENGLISH_RUN.findall(text_of(html)) if r not in ALLOWED_RUNS]
         assert not runs, (name, runs)
+
+
+def test_pages_say_their_language_and_what_they_vary_on(client):
+    response = client.get("/otp/request/?lang=hi")
+    assert response.headers["Content-Language"] == "hi"
+    assert {"Accept-Language", "Cookie"} <= set(response.vary)
+
+
+def test_translated_text_still_escapes_what_it_carries(app, client, auth, customer, outbox):
+    from otpauth.extensions import db
+    from otpauth.models import Customer
+
+    with app.app_context():
+        db.session.get(Customer, customer).name = "<script>alert(1)</script>"
+        db.session.commit()
+    client.get("/otp/request/?lang=hi")
+    auth.request()
+    auth.verify(code_in(outbox[-1]))
+    for path in ("/dashboard/", "/otp/request/"):
+        html = client.get(path).get_data(as_text=True)
+        assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_resend_countdown_is_the_same_for_unknown_contacts(client, auth, customer):
+    """The countdown comes from the store, which runs the cooldown for everyone."""
+    waits = []
+    for contact in ("test@example.com", "stranger@example.com"):
+        auth.request(contact)
+        html = client.get("/otp/verify/").get_data(as_text=True)
+        waits.append(int(re.search(r'data-wait="(\d+)"', html).group(1)))
+    assert all(55 <= w <= 60 for w in waits)
