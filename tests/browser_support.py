@@ -14,10 +14,12 @@ its asserts; for type hints import it under ``TYPE_CHECKING``).
   JavaScript off.
 - ``axe`` fixture: ``axe(page)`` answers axe-core's violations for the page
   (``AXE_CORE_PATH``, set by ``.ci/run``, or ``.ci/node/node_modules/axe-core/axe.min.js``).
+- ``htmlcs`` fixture: ``htmlcs(page)`` answers HTML_CodeSniffer's WCAG2AA errors, the
+  engine and standard pa11y uses by default (``HTMLCS_PATH`` or its place under .ci/node).
 - ``shoot_page`` fixture: ``shoot_page(page, name)`` saves a screenshot into ``SCREENSHOT_DIR``
   (default ``$TMPDIR/otpauth-screenshots``) and answers its path.
 
-Without Chromium, Playwright or axe-core the tests skip with the reason; with ``CI`` set
+Without Chromium, Playwright or a checker the tests skip with the reason; with ``CI`` set
 they fail instead, so CI never skips them.
 """
 
@@ -38,7 +40,9 @@ from tests.conftest import IN_CI, code_in
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parent.parent
-AXE_DEFAULT = ROOT / ".ci" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+NODE_MODULES = ROOT / ".ci" / "node" / "node_modules"
+AXE_DEFAULT = NODE_MODULES / "axe-core" / "axe.min.js"
+HTMLCS_DEFAULT = NODE_MODULES / "html_codesniffer" / "build" / "HTMLCS.js"
 SCREENSHOT_DIR = Path(
     os.environ.get("SCREENSHOT_DIR") or Path(tempfile.gettempdir()) / "otpauth-screenshots"
 )
@@ -180,12 +184,28 @@ def page(new_page: Callable[..., Any]) -> Any:
     return new_page()
 
 
-def axe_path() -> Path:
-    """Where axe-core's script is; skip (or fail in CI) when it is not installed."""
-    path = Path(os.environ.get("AXE_CORE_PATH") or AXE_DEFAULT)
+def script_path(variable: str, default: Path, name: str) -> Path:
+    """Where an npm-installed checker's script is; skip (or fail in CI) when it is not."""
+    path = Path(os.environ.get(variable) or default)
     if not path.is_file():
-        missing(f"axe-core is not installed at {path} (.ci/run installs it with npm)")
+        missing(f"{name} is not installed at {path} (.ci/run installs it with npm)")
     return path
+
+
+def axe_path() -> Path:
+    return script_path("AXE_CORE_PATH", AXE_DEFAULT, "axe-core")
+
+
+def htmlcs_errors(page: Any) -> list[dict]:
+    """HTML_CodeSniffer's WCAG2AA errors on the page (warnings and notices left out)."""
+    page.add_script_tag(path=str(script_path("HTMLCS_PATH", HTMLCS_DEFAULT, "HTML_CodeSniffer")))
+    return page.evaluate(
+        """() => new Promise(done => HTMLCS.process("WCAG2AA", document, () => done(
+            HTMLCS.getMessages().filter(m => m.type === 1).map(m => ({
+                code: m.code, msg: m.msg, html: (m.element.outerHTML || "").slice(0, 120),
+            }))
+        )))"""
+    )
 
 
 def axe_violations(page: Any, tags: tuple[str, ...] = ()) -> list[dict]:
@@ -217,6 +237,13 @@ def axe() -> Callable[..., list[dict]]:
     """``axe(page)``: axe-core's violations on the page (see ``axe_violations``)."""
     axe_path()  # skip (or fail in CI) before the test starts when axe-core is missing
     return axe_violations
+
+
+@pytest.fixture
+def htmlcs() -> Callable[..., list[dict]]:
+    """``htmlcs(page)``: HTML_CodeSniffer's WCAG2AA errors (see ``htmlcs_errors``)."""
+    script_path("HTMLCS_PATH", HTMLCS_DEFAULT, "HTML_CodeSniffer")
+    return htmlcs_errors
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
-"""Accessibility in a real browser: axe-core on every customer page, in both languages, at
-360 px and 1280 px, with zero violations; a visible focus ring of 3:1 or more on every
-control reached by Tab. Each page is also saved as a screenshot (SCREENSHOT_DIR).
+"""Accessibility in a real browser: axe-core and HTML_CodeSniffer (pa11y's WCAG2AA engine)
+on every customer page, in both languages, at 360 px and 1280 px, with zero violations; a
+visible focus ring of 3:1 or more on every control reached by Tab. Each page is also saved
+as a screenshot (SCREENSHOT_DIR).
 """
 
 from __future__ import annotations
@@ -75,8 +76,8 @@ def lang(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.mark.parametrize("size", list(WIDTHS))
-def test_axe_finds_nothing_on_any_page(
-    live_server, new_page, lang, size, axe: Callable, shoot_page: Callable
+def test_axe_and_pa11y_checks_find_nothing_on_any_page(
+    live_server, new_page, lang, size, axe: Callable, htmlcs: Callable, shoot_page: Callable
 ):
     width, height = WIDTHS[size]
     page = new_page(width, height)
@@ -84,7 +85,7 @@ def test_axe_finds_nothing_on_any_page(
     for name in walk_pages(page, live_server, lang):
         assert page.locator("html").get_attribute("lang") == lang
         shoot_page(page, f"{name}-{lang}-{width}")
-        violations = axe(page)
+        violations = axe(page) + htmlcs(page)
         if violations:
             found[name] = violations
         overflow = page.evaluate("document.documentElement.scrollWidth") - width
