@@ -10,7 +10,7 @@ from flask import Flask
 
 import config
 
-from . import audit, auth, cli, dashboard, delivery, errors, health, otp, security
+from . import audit, auth, channels, cli, dashboard, delivery, errors, health, otp, security
 from . import redis as redis_ext
 from .extensions import csrf, db, mail, migrate
 
@@ -47,4 +47,5 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     app.jinja_env.globals["SERVICE_NAME"] = app.config["SITE_NAME"]
+    app.jinja_env.globals["CHANNELS"] = channels.CHANNELS
     return app

@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from config import CUSTOMER_TYPES
 
-from . import audit
-from .contacts import InvalidContact, mask, normalize_email, normalize_phone
+from . import audit, channels
+from .contacts import InvalidContact, normalize_email, normalize_phone
 from .extensions import db
 from .models import Customer
 from .otp import hasher, otp_store
@@ -115,11 +115,14 @@ def create_customer(
 @click.option("--phone", default=None, help="Unlock sign-in by SMS for this number.")
 def unlock(email: str | None, phone: str | None) -> None:
     """Lift the daily failure cap, send limits and cooldown of a contact, and kill its code."""
-    email, phone = _contacts(email, phone)
-    for channel, contact in (("email", email), ("sms", phone)):
-        if contact is not None:
-            removed = otp_store().unlock(hasher().tag(channel, contact))
-            click.echo(f"unlocked {mask(channel, contact)} ({channel}): {removed} key(s) cleared")
+    for contact in filter(None, _contacts(email, phone)):
+        # Every channel this contact signs in through: its own, and the authenticator app.
+        for channel in channels.CHANNELS.values():
+            if channel.contact_kind(contact).name != channels.detect(contact):
+                continue
+            removed = otp_store().unlock(hasher().tag(channel.name, contact))
+            shown = channel.mask(contact)
+            click.echo(f"unlocked {shown} ({channel.name}): {removed} key(s) cleared")
 
 
 @customers.command("list")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select
 
-from .. import audit
+from .. import audit, channels
 from ..contacts import mask
 from ..delivery import DeliveryError, delivery
 from ..extensions import db
@@ -36,7 +36,7 @@ class Issued:
 def find_customer(channel: str, contact: str) -> Customer | None:
     """The active customer whose e-mail or phone (normalized) is ``contact``, if any."""
     customer = db.session.scalar(
-        select(Customer).where(Customer.contact_column(channel) == contact)
+        select(Customer).where(Customer.contact_column(channel, contact) == contact)
     )
     return customer if customer is not None and customer.active else None
 
@@ -51,7 +51,22 @@ def request_code(channel: str, contact: str) -> Issued:
     audit.record(
         "otp_requested", customer_id=customer and customer.id, channel=channel, contact_hash=tag
     )
+    if channels.get(channel).sender is None:
+        return _issue_unsent(channel, tag, customer)
     return _issue_and_send(channel, tag, customer, str(customer.id) if customer else "", contact)
+
+
+def _issue_unsent(channel: str, tag: str, customer: Customer | None) -> Issued:
+    """A pending request for a channel that sends nothing (an authenticator app).
+
+    It holds no code (a decoy hash) but counts attempts like any other, and every contact,
+    customer or not, walks this same path.
+    """
+    cid = str(customer.id) if customer else ""
+    result = otp_store().issue(tag, decoy_hash(), decoy_hash(), cid)
+    if not result.issued:
+        audit.record("otp_rate_limited", customer_id=cid or None, channel=channel, contact_hash=tag)
+    return Issued(tag, result)
 
 
 def resend_code(channel: str, tag: str) -> Issued:
@@ -112,10 +127,7 @@ def verify_code(channel: str, tag: str, code: str) -> tuple[VerifyResult, Custom
         return VerifyResult("expired"), None
     now = utcnow()
     customer.last_login_at = now
-    if channel == "email":
-        customer.email_verified_at = customer.email_verified_at or now
-    else:
-        customer.phone_verified_at = customer.phone_verified_at or now
+    customer.mark_verified(channel, now)
     db.session.commit()
     audit.record("login", customer_id=customer.id, channel=channel, contact_hash=tag)
     return result, customer
