@@ -111,3 +111,9 @@ class AppVerifyForm(VerifyForm):
 
 class ActionForm(FlaskForm):
     """A button that changes state (resend, log out): only the CSRF token."""
+
+
+def verify_form(channel: str) -> VerifyForm:
+    """The verify form for a pending request's channel (an app takes recovery codes too)."""
+    own_check = channel in channels.CHANNELS and channels.get(channel).has_own_check
+    return AppVerifyForm() if own_check else VerifyForm()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select
 
-from .. import audit, channels
+from .. import audit, authenticators, channels
 from ..contacts import mask
 from ..delivery import DeliveryError, delivery
 from ..extensions import db
@@ -66,11 +66,17 @@ def _issue_unsent(channel: str, tag: str, customer: Customer | None) -> Issued:
     result = otp_store().issue(tag, decoy_hash(), decoy_hash(), cid)
     if not result.issued:
         audit.record("otp_rate_limited", customer_id=cid or None, channel=channel, contact_hash=tag)
+    else:
+        otp_store().release_cooldown(tag)  # nothing was sent: no reason to make anyone wait
     return Issued(tag, result)
 
 
 def resend_code(channel: str, tag: str) -> Issued:
     """Issue a fresh code for the pending request; the previous code stops working."""
+    if channels.get(channel).sender is None:  # nothing to send: a fresh request only
+        result = otp_store().issue(tag, decoy_hash(), decoy_hash(), KEEP_CUSTOMER)
+        otp_store().release_cooldown(tag)
+        return Issued(tag, result)
     return _issue_and_send(channel, tag, None, KEEP_CUSTOMER, None)
 
 
@@ -111,9 +117,14 @@ def _issue_and_send(
     return Issued(tag, result)
 
 
-def verify_code(channel: str, tag: str, code: str) -> tuple[VerifyResult, Customer | None]:
+def verify_code(
+    channel: str, tag: str, code: str, *, now: float | None = None
+) -> tuple[VerifyResult, Customer | None]:
     """Check a code; on success return the customer, stamped as logged in and verified."""
-    result = otp_store().verify(tag, hasher().code(tag, code))
+    if channels.get(channel).has_own_check:
+        result = _check_app(tag, code, now)
+    else:
+        result = otp_store().verify(tag, hasher().code(tag, code))
     if result.status != "ok":
         event = "otp_locked" if result.status == "locked" else "otp_verify_failed"
         audit.record(
@@ -131,3 +142,15 @@ def verify_code(channel: str, tag: str, code: str) -> tuple[VerifyResult, Custom
     db.session.commit()
     audit.record("login", customer_id=customer.id, channel=channel, contact_hash=tag)
     return result, customer
+
+
+def _check_app(tag: str, code: str, now: float | None) -> VerifyResult:
+    """Check an authenticator code or recovery code against the pending request's customer.
+
+    Unknown contacts and customers without an authenticator get decoys: no code matches.
+    """
+    cid = otp_store().request_customer(tag)
+    owner = int(cid) if cid else None
+    return authenticators.check(
+        tag, "customer", owner, code, need_request=True, now=authenticators.current_time(now)
+    )
