@@ -12,6 +12,7 @@ import config
 
 from . import audit, auth, channels, cli, dashboard, delivery, errors, health, otp, security
 from . import redis as redis_ext
+from .account import bp as account_bp
 from .extensions import csrf, db, mail, migrate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -43,6 +44,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     auth.init_app(app)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(account_bp)
     app.register_blueprint(health.bp)
     errors.init_app(app)
     cli.init_app(app)

@@ -16,11 +16,13 @@ from sqlalchemy import select
 from .. import audit, authenticators, channels
 from ..contacts import mask
 from ..delivery import DeliveryError, delivery
+from ..delivery.notices import send_security_notice
 from ..extensions import db
 from ..models import Customer, utcnow
 from ..otp import hasher, otp_store
 from ..otp.codes import decoy_hash, generate_code
 from ..otp.store import KEEP_CUSTOMER, IssueResult, VerifyResult
+from ..otp.totp import is_recovery
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +143,8 @@ def verify_code(
     customer.mark_verified(channel, now)
     db.session.commit()
     audit.record("login", customer_id=customer.id, channel=channel, contact_hash=tag)
+    if channels.get(channel).has_own_check and is_recovery(code):
+        send_security_notice(customer, "recovery_code_used")
     return result, customer
 
 
