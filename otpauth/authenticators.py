@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import time
 from datetime import UTC, datetime
 
@@ -26,6 +27,7 @@ from .otp.codes import decoy_hash, derive_key
 from .otp.store import VerifyResult
 from .otp.totp import (
     INTERVAL,
+    InvalidToken,
     canonical_code,
     is_recovery,
     new_recovery_code,
@@ -35,6 +37,7 @@ from .otp.totp import (
 )
 
 RECOVERY_CODES = 10
+log = logging.getLogger(__name__)
 
 
 def owner_tag(kind: str, owner_id: int) -> str:
@@ -79,13 +82,26 @@ def check(
     candidate = hasher().code(tag, code)
     if is_recovery(code):
         return _check_recovery(tag, kind, owner_id, code, candidate, need_request, found)
-    secret = secret_box().decrypt(found.secret_encrypted) if found else None
+    secret = _open(found) if found else None
     accepted = _accepted(tag, secret, now)
     result, step = otp_store().verify_totp(tag, candidate, accepted, need_request=need_request)
     if result.status == "ok" and found is not None and not _claim_step(found, step):
         # Accepted in Redis under this tag, but the step was used through another one.
         return VerifyResult("invalid", 0, result.customer_id)
     return result
+
+
+def _open(found: Authenticator) -> str | None:
+    """The decrypted secret; None (no code matches) when no configured key opens it."""
+    try:
+        return secret_box().decrypt(found.secret_encrypted)
+    except InvalidToken:
+        log.error(
+            "totp: authenticator %d opens with none of TOTP_ENCRYPTION_KEYS; list the old key "
+            "again and run `flask --app wsgi totp rotate-keys`",
+            found.id,
+        )
+        return None
 
 
 def _claim_step(found: Authenticator, step: int) -> bool:

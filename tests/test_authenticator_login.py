@@ -118,6 +118,9 @@ def test_daily_cap_refuses_the_next_request(app, auth, customer, settings):
         auth.verify("abcd-2345")
     response = auth.request(EMAIL, "app")
     assert response.status_code == 429 and "Too many requests" in response.get_data(as_text=True)
+    result = app.test_cli_runner().invoke(args=["customers", "unlock", "--email", EMAIL])
+    assert "unlocked t***@example.com (app)" in result.output
+    assert auth.request(EMAIL, "app").status_code == 302
 
 
 def _flow(app, contact: str, code: str) -> tuple[int, str, int, str]:

@@ -137,3 +137,21 @@ def test_rotation_re_encrypts_and_old_keys_decrypt_until_removed(
         assert _token(app, customer) == after
     finally:
         _dispose(both, new_only)
+
+
+@pytest.mark.parametrize("settings", [{"TOTP_ENCRYPTION_KEYS": (KEY_ONE,)}])
+def test_a_secret_no_key_opens_is_a_wrong_code_and_one_log_line(
+    app, auth, customer, database_url, redis_client, settings, caplog
+):
+    secret, _ = enrol(app, customer)
+    other = _app_with_keys(app, database_url, redis_client, KEY_TWO)  # KEY_ONE dropped
+    try:
+        from tests.conftest import Auth
+
+        browser = Auth(other.test_client())
+        browser.request(EMAIL, "app")
+        response = browser.verify(hotp(secret, step_now()))
+        assert response.status_code == 400 and "Invalid OTP" in response.get_data(as_text=True)
+        assert "opens with none of TOTP_ENCRYPTION_KEYS" in caplog.text
+    finally:
+        _dispose(other)
