@@ -14,6 +14,7 @@ from . import (
     account,
     audit,
     auth,
+    channels,
     cli,
     dashboard,
     delivery,
@@ -61,4 +62,5 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     app.jinja_env.globals["SERVICE_NAME"] = app.config["SITE_NAME"]
+    app.jinja_env.globals["CHANNELS"] = channels.CHANNELS
     return app
