@@ -30,7 +30,7 @@ messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
 		--project otpauth -o $(CATALOGS)/messages.pot .
 	$(BIN)/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS) --no-fuzzy-matching \
-		--no-location --width 100
+		--width 100
 	@echo "Now translate the empty msgstr entries, then: make translations"
 
 ## run: migrate, add the demo customer, serve on http://127.0.0.1:5000 (codes print here)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from . import audit
 from .auth.forms import ActionForm
 from .i18n import time_zone_name
+from .sessions import customer_required
 
 bp = Blueprint("dashboard", __name__)
 
@@ -22,7 +23,7 @@ def root() -> Response:
 
 
 @bp.route("/dashboard/")
-@login_required
+@customer_required
 def index() -> str:
     """Name, type, contacts (and whether verified), the previous sign-in, recent ones."""
     sign_ins = audit.recent(customer_id=current_user.id, limit=5, event="login")

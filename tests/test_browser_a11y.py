@@ -64,6 +64,10 @@ def walk_pages(page: Any, server: Any, lang: str) -> Iterator[str]:
     page.locator("main form:not(.secondary) button[type=submit]").click()
     page.wait_for_url("**/dashboard/")
     yield "dashboard"
+    page.goto(server("/account/sessions/"))
+    yield "sessions"
+    page.goto(server("/account/authenticator/"))
+    yield "authenticator"
     page.goto(server("/otp/request/"))
     yield "signed-in"
     page.goto(server("/nope"))

@@ -12,7 +12,9 @@ from wtforms import RadioField, StringField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
+from .. import channels
 from ..contacts import MAX_CONTACT_LENGTH, InvalidContact, normalize
+from ..otp import totp
 
 
 class TextField(StringField):
@@ -26,17 +28,29 @@ class TextField(StringField):
         super().process_formdata([v for v in valuelist if isinstance(v, str)])
 
 
+class ChannelField(RadioField):
+    """The channel radios; left out or ``auto``, the contact decides (see ``channels``)."""
+
+    def process_formdata(self, valuelist: list) -> None:
+        values = [v for v in valuelist if isinstance(v, str) and v]
+        self.data = values[0] if values else channels.AUTO
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        if self.data != channels.AUTO:
+            super().pre_validate(form)
+
+
 class RequestForm(FlaskForm):
     """Ask for a code: the address or number on file, and (optionally) the channel."""
 
-    channel = RadioField(
+    channel = ChannelField(
         _l("Send my code by"),
         choices=[
-            SelectChoice("auto", _l("Automatic (e-mail or text message, from what I type)")),
-            SelectChoice("email", _l("E-mail")),
-            SelectChoice("sms", _l("Text message (SMS)")),
+            SelectChoice(channels.AUTO, _l("Automatic (e-mail or text message, from what I type)")),
+            *(SelectChoice(c.name, c.label) for c in channels.CHANNELS.values()),
         ],
-        default="auto",
+        default=channels.AUTO,
+        validate_choice=True,
     )
     contact = TextField(
         _l("E-mail address or mobile number"),
@@ -47,20 +61,18 @@ class RequestForm(FlaskForm):
         render_kw={"autocomplete": "username", "spellcheck": "false", "autocapitalize": "none"},
     )
     normalized: str = ""
-    resolved_channel: str = ""  # the channel the code goes by: ``email`` or ``sms``
 
     def validate_contact(self, field: TextField) -> None:
-        if self.channel.data not in CHANNEL_CHOICES:
+        """Normalize the contact; ``channel.data`` becomes the channel actually used."""
+        raw, choice = field.data or "", self.channel.data
+        if choice != channels.AUTO and choice not in channels.CHANNELS:
             return  # the channel's own error says what is wrong
-        resolved = resolve_contact(
-            self.channel.data, field.data or "", current_app.config["PHONE_DEFAULT_REGION"]
-        )
+        resolved = resolve_contact(choice, raw, current_app.config["PHONE_DEFAULT_REGION"])
         if resolved is None:
-            raise ValidationError(contact_error(self.channel.data, field.data or ""))
-        self.resolved_channel, self.normalized = resolved
+            raise ValidationError(contact_error(choice, raw))
+        self.channel.data, self.normalized = resolved
 
 
-CHANNEL_CHOICES = ("auto", "email", "sms")
 # What a pasted code may carry around its digits: spaces and any kind of dash.
 PASTE_NOISE = re.compile(r"[\s\-\u2010-\u2015\u2212]")
 
@@ -70,13 +82,19 @@ def resolve_contact(choice: str, raw: str, region: str) -> tuple[str, str] | Non
 
     ``auto`` reads an ``@`` as e-mail and anything else as a phone number. A phone number
     typed with e-mail chosen (or an address with SMS chosen) is understood as what it is:
-    people pick the wrong radio more often than they mistype their own contact.
+    people pick the wrong radio more often than they mistype their own contact. Other
+    channels (an authenticator app) take either kind as typed.
     """
-    guess = "email" if "@" in raw else "sms"
-    first = guess if choice not in ("email", "sms") else choice
-    for channel in dict.fromkeys((first, guess)):
+    guess = channels.detect(raw)
+    if choice == channels.AUTO:
+        tries: tuple[str, ...] = (guess,)
+    elif choice in ("email", "sms"):
+        tries = (choice, guess)
+    else:
+        tries = (choice,)
+    for name in dict.fromkeys(tries):
         try:
-            return channel, normalize(channel, raw, region)
+            return name, normalize(name, raw, region)
         except InvalidContact:
             continue
     return None
@@ -111,5 +129,29 @@ class VerifyForm(FlaskForm):
         field.data = value
 
 
+class AppVerifyForm(VerifyForm):
+    """Type the authenticator app's current code or one of the recovery codes."""
+
+    code = TextField(
+        _l("Your code"),
+        validators=[InputRequired(message=_l("Enter the code from your app."))],
+        render_kw={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"},
+    )
+
+    def validate_code(self, field: TextField) -> None:
+        value = totp.canonical_code(field.data or "")
+        if value is None:
+            raise ValidationError(
+                _("Enter the %(n)d-digit code from your app or a recovery code.", n=totp.DIGITS)
+            )
+        field.data = value
+
+
 class ActionForm(FlaskForm):
     """A button that changes state (resend, log out): only the CSRF token."""
+
+
+def verify_form(channel: str) -> VerifyForm:
+    """The verify form for a pending request's channel (an app takes recovery codes too)."""
+    own_check = channel in channels.CHANNELS and channels.get(channel).has_own_check
+    return AppVerifyForm() if own_check else VerifyForm()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app, render_template
 from flask_babel import force_locale, gettext
 
+from .. import channels
 from ..i18n import current_language
 from .base import DeliveryError, FailingSender, Message, RecordingSender, Sender
 
@@ -32,7 +33,7 @@ EXTENSION_KEY = "otpauth.delivery"
 def build_sender(app: Flask, channel: str) -> Sender:
     """The sender the settings choose for ``channel``; fail fast on a missing setting."""
     c = app.config
-    backend = c["EMAIL_BACKEND"] if channel == "email" else c["SMS_BACKEND"]
+    backend = c[channels.get(channel).sender or ""]
     if backend == "console":
         from .console import ConsoleSender
 
@@ -60,9 +61,9 @@ def build_sender(app: Flask, channel: str) -> Sender:
 def render_message(channel: str, to: str, code: str, locale: str | None = None) -> Message:
     """The message for a code in ``locale`` (default: the request's language).
 
-    From ``templates/email/`` or ``templates/sms/``. A queued message is rendered here, in
-    the request, so it goes out in the language the code was asked for in; a job that
-    renders later passes the ``locale`` it carries.
+    From the channel's templates (``templates/email/``...). A queued message is rendered
+    here, in the request, so it goes out in the language the code was asked for in; a job
+    that renders later passes the ``locale`` it carries.
     """
     c = current_app.config
     context = {
@@ -74,14 +75,20 @@ def render_message(channel: str, to: str, code: str, locale: str | None = None) 
     }
     with force_locale(locale or current_language()):
         context["lang"] = current_language()
-        if channel == "email":
-            return Message(
-                to=to,
-                subject=gettext("Your %(service)s sign-in code", service=c["SITE_NAME"]),
-                text=render_template("email/otp.txt", **context),
-                html=render_template("email/otp.html", **context),
-            )
-        return Message(to=to, text=render_template("sms/otp.txt", **context).strip())
+        subject = gettext("Your %(service)s sign-in code", service=c["SITE_NAME"])
+        return render(channel, "otp", to, subject, context)
+
+
+def render(channel: str, kind: str, to: str, subject: str, context: dict) -> Message:
+    """Message ``kind`` (``otp``, ``notice``) for ``to``, from the channel's templates."""
+    found = channels.get(channel)
+    folder = f"{found.templates}/{kind}"
+    context.setdefault("lang", current_language())
+    text = render_template(f"{folder}.txt", **context)
+    if not found.html:
+        return Message(to=to, text=text.strip())
+    html = render_template(f"{folder}.html", **context)
+    return Message(to=to, subject=subject, text=text, html=html)
 
 
 @dataclass
@@ -123,7 +130,7 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(worker_command)
     app.extensions[EXTENSION_KEY] = Delivery(
-        senders={channel: build_sender(app, channel) for channel in ("email", "sms")},
+        senders={c.name: build_sender(app, c.name) for c in channels.sending()},
         mode=app.config["DELIVERY_MODE"],
     )
 

@@ -1,0 +1,53 @@
+"""Security notices: tell a customer, on every contact on file, that their account changed.
+
+Sent inline through the channels' senders (a notice has no deadline to race and no code
+to protect); a failed send is logged, masked, and never fails the change it reports.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from flask import current_app
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
+from .. import channels
+from ..i18n import local_time, time_zone_name
+from ..models import Customer
+from . import DeliveryError, delivery, render
+
+log = logging.getLogger(__name__)
+
+WHAT = {
+    "authenticator_added": _l("An authenticator app was added to your account"),
+    "authenticator_removed": _l("The authenticator app was removed from your account"),
+    "recovery_code_used": _l("A recovery code was used to sign in to your account"),
+}
+
+
+def send_security_notice(customer: Customer, event: str) -> int:
+    """Send the notice for ``event`` to each of the customer's contacts; how many went."""
+    c = current_app.config
+    # In the language of the page the change was made on, the time in DISPLAY_TIMEZONE.
+    context = {
+        "what": str(WHAT[event]),
+        "when": f"{local_time(datetime.now(UTC))} {time_zone_name()}",
+        "service": c["SITE_NAME"],
+        "host": c["PUBLIC_HOST"],
+    }
+    sent = 0
+    for channel in channels.sending():
+        contact = customer.contact(channel.name)
+        if not contact:
+            continue
+        subject = gettext("%(service)s security notice", service=c["SITE_NAME"])
+        message = render(channel.name, "notice", contact, subject, context)
+        try:
+            delivery().senders[channel.name].send(message)
+        except DeliveryError as exc:
+            log.warning("notice: %s to %s failed (%s)", channel.name, channel.mask(contact), exc)
+            continue
+        sent += 1
+    return sent
