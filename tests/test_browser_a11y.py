@@ -56,9 +56,8 @@ def walk_pages(page: Any, server: Any, lang: str) -> Iterator[str]:
     page.locator("main form:not(.secondary) button[type=submit]").click()
     page.wait_for_load_state()
     yield "verify-wrong"
-    page.evaluate("document.getElementById('resend').disabled = false")
-    page.locator("#resend").click()  # during the cooldown: the 429 answer
-    page.wait_for_load_state()
+    with page.expect_navigation():  # a resend during the cooldown (the button is disabled)
+        page.evaluate("document.querySelector('form.secondary').submit()")
     yield "verify-wait"
     page.locator("#code").fill(server.code())
     page.locator("main form:not(.secondary) button[type=submit]").click()
