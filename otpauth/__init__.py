@@ -10,7 +10,7 @@ from flask import Flask
 
 import config
 
-from . import audit, auth, cli, dashboard, delivery, errors, health, otp, security
+from . import audit, auth, cli, dashboard, delivery, errors, health, metrics, otp, security
 from . import redis as redis_ext
 from .extensions import csrf, db, mail, migrate
 
@@ -44,6 +44,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(health.bp)
+    metrics.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     app.jinja_env.globals["SERVICE_NAME"] = app.config["SITE_NAME"]
