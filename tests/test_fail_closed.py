@@ -8,7 +8,6 @@ from otpauth.delivery import DeliveryError, FailingSender
 from tests.security_support import (
     EMAIL,
     add_customer,
-    code_in,
     csrf_token,
     events,
     set_pending,
