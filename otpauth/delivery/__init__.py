@@ -87,12 +87,13 @@ def render_message(channel: str, to: str, code: str) -> Message:
 
 
 def status_callback_url() -> str | None:
-    """Where Twilio reports an SMS's fate: our hook on PUBLIC_HOST (None on localhost)."""
+    """Where Twilio reports an SMS's fate: our hook on PUBLIC_HOST, over HTTPS (the site is
+    served over TLS in production); None on localhost, which Twilio cannot reach."""
     c = current_app.config
     host = c["PUBLIC_HOST"]
     if not host or host in ("localhost", "127.0.0.1"):
         return None  # Twilio could not reach it
-    return f"{c.get('PREFERRED_URL_SCHEME') or 'http'}://{host}/hooks/twilio/status"
+    return f"https://{host}/hooks/twilio/status"  # Twilio signs the URL it was given
 
 
 @dataclass
