@@ -59,7 +59,10 @@ def test_a_login_shows_in_the_counters(app, client, auth, customer, outbox):
 def test_another_process_adds_up(app, client):
     """The worker and each gunicorn worker write their own files; /metrics sums them."""
     before = value(scrape(client), "otpauth_events_total", channel="sms", event="otp_delivered")
-    code = "from otpauth import metrics\nfor _ in range(3): metrics.count_event('otp_delivered', 'sms')"
+    code = (
+        "from otpauth import metrics\n"
+        "for _ in range(3): metrics.count_event('otp_delivered', 'sms')"
+    )
     env = {**os.environ, "PYTHONPATH": ROOT}  # same PROMETHEUS_MULTIPROC_DIR, set on import
     subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=ROOT)
     after = value(scrape(client), "otpauth_events_total", channel="sms", event="otp_delivered")
