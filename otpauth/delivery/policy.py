@@ -38,6 +38,7 @@ OTHER_CHANNEL = {
     "sms": "You can ask for your code by e-mail instead.",
 }
 UNROUTABLE = "We can't send text messages to this number."
+PLACEHOLDER = {"email": "nobody@invalid", "sms": "+10000000000"}
 MOBILE_TYPES = {
     phonenumbers.PhoneNumberType.MOBILE,
     phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
@@ -91,10 +92,15 @@ def admit(channel: str, prefix: str | None) -> Ticket:
 
 def deliver(job: SendJob, next_retry_in: float | None = None) -> Outcome:
     """Try ``job`` once. ``next_retry_in``: seconds to the next try, None if none is left."""
+    from . import render_message
+
     started = time.perf_counter()
     customer = recipient(job)  # the same SQL lookup and Redis read for every job
     live = otp_store().live_code_id(job.tag)
     if customer is None:
+        # The same CPU work as a real message, so a stranger's job loads this process (and
+        # the pages it serves meanwhile) as much as a customer's; then it is dropped.
+        render_message(job.channel, PLACEHOLDER[job.channel], job.code)
         return _done(job, None, Outcome.NO_RECIPIENT, started)
     if time.time() >= job.deadline:
         return _give_up(job, customer, "expired", "the code expired before it went out", started)

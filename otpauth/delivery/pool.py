@@ -7,6 +7,10 @@ request is written, so ``otp_sent`` follows ``otp_queued``) and answers at once,
 the contact is a customer or not and whether the provider is up or not. The pool's threads
 share the app's senders, so the SMTP connection is kept open across sends.
 
+A job starts ``DELIVERY_INLINE_DELAY`` seconds after its request (default 0.2): the
+customer's browser loads the next page meanwhile, and a send running beside that page load
+in this process (the GIL) would make a customer's page slower than a stranger's.
+
 Bounded twice: ``WORKERS`` threads, and at most ``BACKLOG`` jobs waiting (beyond that a job
 is dropped with a warning: the provider is far behind and the code would expire anyway).
 Drained at interpreter exit (``atexit``), so a gunicorn worker finishing its requests
@@ -18,6 +22,7 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+import time
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 
@@ -66,6 +71,9 @@ class SendPool:
         from .policy import deliver
 
         try:
+            delay = self.app.config["DELIVERY_INLINE_DELAY"]
+            if delay:
+                time.sleep(delay)  # see the module docstring: after the next page load
             with self.app.app_context():
                 deliver(job)
         except Exception as exc:  # a bug or an outage: logged without its message (contacts)
