@@ -20,6 +20,7 @@ from . import (
     delivery,
     errors,
     health,
+    i18n,
     metrics,
     otp,
     security,
@@ -48,6 +49,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     for warning in config.start_warnings(app.config):
         logging.getLogger(__name__).warning(warning)
 
+    i18n.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
     csrf.init_app(app)
