@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from .contacts import InvalidContact, mask_email, mask_phone, normalize_email, normalize_phone
@@ -30,10 +30,9 @@ class Channel:
     """
 
     name: str
-    # Shown to people, so translated when shown (lazy: the page's language decides).
-    label: str | LazyString  # the request form's radio label
-    noun: str | LazyString  # how pages name it: "sent to it by e-mail"
-    short: str | LazyString  # in tables: "e-mail", "SMS"
+    label: Any  # lazily translated: the request form's radio label
+    noun: Any  # lazily translated: how pages name it: "sent to it by e-mail"
+    short: Any  # lazily translated: in tables: "e-mail", "SMS"
     normalize: Callable[[str, str], str]  # (raw, region) -> canonical contact
     mask: Callable[[str], str]  # canonical contact -> display form
     column: str | None

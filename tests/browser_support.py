@@ -83,6 +83,10 @@ class LiveServer:
         return self.url + path
 
     def messages(self, channel: str = "email") -> list:
+        """What was sent on ``channel``, once the inline pool has sent what it was handed."""
+        pool = self.app.extensions["otpauth.delivery"].pool
+        if pool is not None:
+            assert pool.wait_idle(10), "the inline send pool did not drain"
         return self.senders[channel].messages
 
     def code(self, channel: str = "email") -> str:
@@ -113,6 +117,7 @@ def live_server(sqlite_url: str, live_settings: dict) -> Iterator[LiveServer]:
         "DATABASE_URL": sqlite_url,
         "REDIS_CLIENT": fakeredis.FakeRedis(server=fakeredis.FakeServer()),
         "RATELIMIT_ENABLED": False,
+        "DELIVERY_INLINE_DELAY": 0,  # inline sends start at once; messages() waits for them
         **live_settings,
     }
     app = create_app(overrides)
@@ -135,6 +140,9 @@ def live_server(sqlite_url: str, live_settings: dict) -> Iterator[LiveServer]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+        pool = app.extensions["otpauth.delivery"].pool
+        if pool is not None:
+            pool.shutdown()  # the sends still queued run before the database goes
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

@@ -61,16 +61,16 @@ class RequestForm(FlaskForm):
         render_kw={"autocomplete": "username", "spellcheck": "false", "autocapitalize": "none"},
     )
     normalized: str = ""
+    resolved_channel: str = ""  # the channel the request goes by (never ``auto``)
 
     def validate_contact(self, field: TextField) -> None:
-        """Normalize the contact; ``channel.data`` becomes the channel actually used."""
-        raw, choice = field.data or "", self.channel.data
+        choice, raw = self.channel.data, field.data or ""
         if choice != channels.AUTO and choice not in channels.CHANNELS:
             return  # the channel's own error says what is wrong
         resolved = resolve_contact(choice, raw, current_app.config["PHONE_DEFAULT_REGION"])
         if resolved is None:
             raise ValidationError(contact_error(choice, raw))
-        self.channel.data, self.normalized = resolved
+        self.resolved_channel, self.normalized = resolved
 
 
 # What a pasted code may carry around its digits: spaces and any kind of dash.
@@ -82,19 +82,17 @@ def resolve_contact(choice: str, raw: str, region: str) -> tuple[str, str] | Non
 
     ``auto`` reads an ``@`` as e-mail and anything else as a phone number. A phone number
     typed with e-mail chosen (or an address with SMS chosen) is understood as what it is:
-    people pick the wrong radio more often than they mistype their own contact. Other
-    channels (an authenticator app) take either kind as typed.
+    people pick the wrong radio more often than they mistype their own contact. A channel
+    with no contact column of its own (an authenticator app) takes either kind.
     """
-    guess = channels.detect(raw)
-    if choice == channels.AUTO:
-        tries: tuple[str, ...] = (guess,)
-    elif choice in ("email", "sms"):
-        tries = (choice, guess)
+    if choice in channels.CHANNELS and channels.get(choice).column is None:
+        candidates: tuple[str, ...] = (choice,)
     else:
-        tries = (choice,)
-    for name in dict.fromkeys(tries):
+        guess = channels.detect(raw)
+        candidates = tuple(dict.fromkeys((guess if choice == channels.AUTO else choice, guess)))
+    for channel in candidates:
         try:
-            return name, normalize(name, raw, region)
+            return channel, normalize(channel, raw, region)
         except InvalidContact:
             continue
     return None
