@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, session, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import ValidationError
 from wtforms.validators import InputRequired
@@ -20,6 +20,7 @@ from ..auth.forms import TextField
 from ..delivery.notices import send_security_notice
 from ..otp.totp import InvalidToken, canonical_code, new_secret, provisioning_uri, qr_svg
 from ..otp.totp import secret_box as box
+from ..sessions import customer_required
 from . import bp
 
 PENDING_SECRET = "totp_enrol"  # session key: the unconfirmed secret, encrypted
@@ -79,7 +80,7 @@ def _manage_page(found: Any, form: CodeForm, status: int = 200, error: str | Non
 
 
 @bp.route("/authenticator/", methods=["GET", "POST"])
-@login_required
+@customer_required
 def authenticator() -> Any:
     """Without an app: the QR code and a confirm form; with one: when added, and removal."""
     found = authenticators.get("customer", current_user.id)
@@ -99,7 +100,7 @@ def authenticator() -> Any:
 
 
 @bp.route("/authenticator/remove", methods=["POST"])
-@login_required
+@customer_required
 def remove_authenticator() -> Any:
     """Remove the app, given a current code from it or an unused recovery code."""
     found = authenticators.get("customer", current_user.id)

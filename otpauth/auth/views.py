@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 from urllib.parse import urlsplit
 
+import redis
 from flask import (
     Blueprint,
     current_app,
@@ -16,15 +16,16 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from .. import audit
 from ..contacts import mask
-from ..delivery import DeliveryError
+from ..delivery.policy import UNROUTABLE, unavailable_message
 from ..extensions import limiter
 from ..otp import otp_store
 from ..otp.store import IssueResult
+from ..sessions import end_session, start_session
 from . import service
 from .forms import ActionForm, RequestForm, VerifyForm, verify_form
 
@@ -42,6 +43,8 @@ def _limit(name: str) -> Any:
 def safe_next(target: str | None) -> str | None:
     """``target`` if it is a path on this site, else None (no open redirects)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if not target.isprintable():  # CR/LF would break the Location header; tabs fool browsers
         return None
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc else None
@@ -61,13 +64,23 @@ def refusal(result: IssueResult) -> tuple[str, dict[str, str]]:
     return message, {"Retry-After": str(wait)}
 
 
-def _remember_pending(channel: str, contact_masked: str, tag: str, next_url: str | None) -> None:
+def _remember_pending(
+    channel: str, contact_masked: str, tag: str, next_url: str | None, prefix: str | None = None
+) -> None:
     session[PENDING] = {
         "channel": channel,
         "masked": contact_masked,
         "tag": tag,
         "next": next_url,
+        "prefix": prefix,  # the SMS budget's number prefix, counted on resends too
     }
+
+
+def blocked_page(issued: service.Issued, channel: str) -> tuple[str, int]:
+    """The message and status of a send refused for everyone (400 or 503)."""
+    if issued.blocked is service.Blocked.UNROUTABLE:
+        return UNROUTABLE, 400
+    return unavailable_message(channel), 503
 
 
 @bp.route("/request/", methods=["GET", "POST"])
@@ -77,15 +90,19 @@ def request_code() -> Any:
     form = RequestForm()
     if form.validate_on_submit():
         channel, contact = form.channel.data, form.normalized
-        try:
-            issued = service.request_code(channel, contact)
-        except DeliveryError as exc:
-            return render_template("otp/request.html", form=form, error=exc.user_message), 503
+        issued = service.request_code(channel, contact)
+        if issued.result is None:
+            error, status = blocked_page(issued, channel)
+            return render_template("otp/request.html", form=form, error=error), status
         if not issued.result.issued:
             message, headers = refusal(issued.result)
             return render_template("otp/request.html", form=form, error=message), 429, headers
         _remember_pending(
-            channel, mask(channel, contact), issued.tag, safe_next(request.values.get("next"))
+            channel,
+            mask(channel, contact),
+            issued.tag,
+            safe_next(request.values.get("next")),
+            service.sms_prefix(channel, contact),
         )
         return redirect(url_for(".verify"))
     return render_template("otp/request.html", form=form), 400 if form.errors else 200
@@ -128,10 +145,7 @@ def verify() -> Any:
         or safe_next(pending.get("next"))
         or url_for("dashboard.index")
     )
-    session.clear()  # nothing from before the login survives it
-    login_user(customer)
-    session.permanent = True
-    session["login_at"] = int(time.time())
+    start_session(customer)  # a new server-side session; nothing from before survives
     session["login_channel"] = pending["channel"]
     return redirect(next_url)
 
@@ -143,10 +157,10 @@ def resend() -> Any:
     pending = session.get(PENDING)
     if not pending:
         return redirect(url_for(".request_code"))
-    try:
-        issued = service.resend_code(pending["channel"], pending["tag"])
-    except DeliveryError as exc:
-        return _verify_page(VerifyForm(formdata=None), pending, 503, error=exc.user_message)
+    issued = service.resend_code(pending["channel"], pending["tag"], pending.get("prefix"))
+    if issued.result is None:
+        error, status = blocked_page(issued, pending["channel"])
+        return _verify_page(VerifyForm(formdata=None), pending, status, error=error)
     if issued.result.status == "gone":
         session.pop(PENDING, None)
         flash("Your sign-in request has expired. Please ask for a new code.", "error")
@@ -160,10 +174,14 @@ def resend() -> Any:
 
 @bp.route("/logout/", methods=["POST"])
 def logout() -> Response:
-    """Log out and forget the session."""
-    if current_user.is_authenticated:
+    """Log out: the session ends on the server, so no copy of the cookie opens it again."""
+    try:
+        live = current_user.is_authenticated  # the session lookup: one Redis round trip
+    except redis.RedisError:
+        session.clear()  # Redis is down (503): the browser forgets the session even so
+        raise
+    if live:
         audit.record("logout", customer_id=current_user.id, channel=session.get("login_channel"))
-    logout_user()
-    session.clear()
+    end_session()
     flash("You have been signed out.", "info")
     return redirect(url_for(".request_code"))
