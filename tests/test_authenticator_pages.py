@@ -113,3 +113,14 @@ def test_without_csrf_nothing_changes(app, signed_in, client, customer):
         from otpauth import authenticators
 
         assert authenticators.get("customer", customer) is None
+
+
+def test_notice_skips_a_channel_unavailable_to_everyone(app, signed_in, client, outbox, sms):
+    from otpauth.delivery import gates
+
+    with app.app_context():
+        for _ in range(app.config["DELIVERY_BREAKER_FAILURES"]):
+            gates().record("sms", False)
+    sms.clear()
+    assert post_code(client, hotp(shown_secret(client), step_now())).status_code == 200
+    assert [m.subject for m in outbox] == ["Waste Billing security notice"] and sms == []
