@@ -1,7 +1,8 @@
 """Security notices: tell a customer, on every contact on file, that their account changed.
 
 Sent inline through the channels' senders (a notice has no deadline to race and no code
-to protect); a failed send is logged, masked, and never fails the change it reports.
+to protect), but not through a channel that is unavailable to everyone (breaker open, SMS
+budget spent); a failed send is logged, masked, and never fails the change it reports.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from .. import channels
 from ..i18n import local_time, time_zone_name
 from ..models import Customer
-from . import DeliveryError, delivery, render
+from . import DeliveryError, delivery, render, unavailable_channels
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +39,10 @@ def send_security_notice(customer: Customer, event: str) -> int:
         "host": c["PUBLIC_HOST"],
     }
     sent = 0
+    closed = unavailable_channels()  # an open breaker or a spent SMS budget holds for us too
     for channel in channels.sending():
         contact = customer.contact(channel.name)
-        if not contact:
+        if not contact or channel.name in closed:
             continue
         subject = gettext("%(service)s security notice", service=c["SITE_NAME"])
         message = render(channel.name, "notice", contact, subject, context)
