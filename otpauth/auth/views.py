@@ -20,6 +20,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from .. import audit
+from ..challenge import challenges
 from ..contacts import mask
 from ..delivery import DeliveryError
 from ..extensions import limiter
@@ -30,6 +31,7 @@ from . import service
 from .forms import ActionForm, RequestForm, VerifyForm
 
 bp = Blueprint("auth", __name__, url_prefix="/otp")
+CHECK_FAILED = "Please complete the check below, then send the form again."
 PENDING = "otp"  # session key: channel, masked contact, tag, next (expiry is Redis's TTL)
 
 
@@ -64,6 +66,12 @@ def refusal(result: IssueResult) -> tuple[str, dict[str, str]]:
     return message, {"Retry-After": str(wait)}
 
 
+def _challenge_passed() -> bool:
+    """No proof of work required now, or a valid, unused one came with the form."""
+    service = challenges()
+    return not service.required() or service.redeem(request.form.get("altcha"))
+
+
 def _remember_pending(channel: str, contact_masked: str, tag: str, next_url: str | None) -> None:
     session[PENDING] = {
         "channel": channel,
@@ -79,6 +87,10 @@ def request_code() -> Any:
     """Ask for a code by e-mail or SMS."""
     form = RequestForm()
     if form.validate_on_submit():
+        if not _challenge_passed():
+            # Before any lookup: the same answer for every contact, and nothing is sent.
+            audit.record("challenge_failed")
+            return render_template("otp/request.html", form=form, error=CHECK_FAILED), 400
         channel, contact = form.channel.data, form.normalized
         try:
             issued = service.request_code(channel, contact)

@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 import redis
+from redis.client import Pipeline
+from redis.commands.core import Script
+from redis.exceptions import NoScriptError
 
 FAILURE_WINDOW_SECONDS = 86400
 KEEP_CUSTOMER = "?"  # issue(): reuse the customer id of the pending request (resend)
@@ -81,6 +84,13 @@ if redis.call('TTL', fails) < 0 then redis.call('EXPIRE', fails, ARGV[4]) end
 if used >= max_attempts then return {'locked', 0, rec[3]} end
 return {'invalid', max_attempts - used, rec[3], redis.call('TTL', code)}
 """
+
+
+class AttemptMeter(Protocol):
+    """Counts attempts across all contacts (otpauth.challenge.AttackMeter)."""
+
+    def queue_count(self, pipe: Pipeline) -> None: ...
+
 
 IssueStatus = Literal["issued", "cooldown", "limited", "locked", "gone"]
 VerifyStatus = Literal["ok", "invalid", "expired", "locked"]
@@ -153,6 +163,8 @@ class OtpStore:
     def __init__(self, client: redis.Redis, limits: Limits) -> None:
         self.redis = client
         self.limits = limits
+        # Set by otpauth.challenge: counts every send and guess across all contacts.
+        self.meter: AttemptMeter | None = None
         self._issue = client.register_script(_ISSUE)
         self._verify = client.register_script(_VERIFY)
 
@@ -168,7 +180,8 @@ class OtpStore:
         match) or ``KEEP_CUSTOMER`` to reuse the pending request's customer (resend).
         """
         k, lim = self.keys(tag), self.limits
-        status, value = self._issue(
+        status, value = self._call(
+            self._issue,
             keys=[k["code"], k["sends"], k["cool"], k["fails"], k["cid"]],
             args=[
                 code_hash,
@@ -190,12 +203,31 @@ class OtpStore:
     def verify(self, tag: str, code_hash: str) -> VerifyResult:
         """Check a candidate: count a wrong guess, or consume the code if it is right."""
         k, lim = self.keys(tag), self.limits
-        status, left, customer_id, *ttl = self._verify(
+        status, left, customer_id, *ttl = self._call(
+            self._verify,
             keys=[k["code"], k["fails"]],
             args=[code_hash, lim.max_attempts, lim.max_failures_per_day, FAILURE_WINDOW_SECONDS],
         )
         expires_in = max(int(ttl[0]), 0) if ttl else 0
         return VerifyResult(_text(status), int(left), _text(customer_id), expires_in)  # type: ignore[arg-type]
+
+    def _call(self, script: Script, keys: list[str], args: list) -> Any:
+        """Run ``script``; with a meter, the attempt is counted in the same round trip.
+
+        The two cannot share a script: the meter's key is global, the script's keys are
+        the contact's (another Redis Cluster slot), so they go out in one pipeline.
+        """
+        if self.meter is None:
+            return script(keys=keys, args=args)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.evalsha(script.sha, len(keys), *keys, *args)
+        self.meter.queue_count(pipe)
+        result = pipe.execute(raise_on_error=False)[0]
+        if isinstance(result, NoScriptError):  # first use since Redis started: load and run
+            return script(keys=keys, args=args)
+        if isinstance(result, Exception):
+            raise result
+        return result
 
     def pending(self, tag: str) -> Pending | None:
         """Attempts left and seconds to expiry of the live code, or None."""
