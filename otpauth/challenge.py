@@ -34,6 +34,7 @@ ALGORITHM = "PBKDF2/SHA-256"  # the widget's PBKDF2 worker runs it with WebCrypt
 COST = 2000  # PBKDF2 iterations per try; with prefix "00", 256 tries expected (~0.5 s)
 KEY_PREFIX = "00"
 LIFETIME_SECONDS = 600
+RECHECK_SECONDS = 5.0  # how long a process trusts its last reading of the meter
 MAX_PAYLOAD = 4096  # a genuine payload is about 500 characters
 
 
@@ -68,6 +69,7 @@ class ChallengeSettings:
     mode: str
     threshold: int
     cost: int = COST
+    recheck: float = RECHECK_SECONDS
 
 
 class Challenges:
@@ -80,12 +82,21 @@ class Challenges:
         self.meter = meter
         self.cfg = cfg
         self._hmac_key = derive_key(secret_key, "altcha")
+        self._required, self._checked_at = False, -float("inf")
 
     def required(self) -> bool:
-        """Whether a request must carry a solution right now."""
-        if self.cfg.mode == "off":
-            return False
-        return self.cfg.mode == "always" or self.meter.per_minute() > self.cfg.threshold
+        """Whether a request must carry a solution right now.
+
+        In ``auto`` the answer is kept for ``recheck`` seconds per process, so pages on the
+        check path (the verify page after a wrong guess) rarely pay a round trip for it.
+        """
+        if self.cfg.mode != "auto":
+            return self.cfg.mode == "always"
+        now = time.monotonic()
+        if now - self._checked_at >= self.cfg.recheck:
+            self._required = self.meter.per_minute() > self.cfg.threshold
+            self._checked_at = now
+        return self._required
 
     def issue(self) -> str:
         """A signed challenge, as the JSON the widget's ``challenge`` attribute takes."""
@@ -142,7 +153,10 @@ def init_app(app: Flask) -> None:
     """Build the meter and the service; offer ``page_challenge`` to templates."""
     c = app.config
     cfg = ChallengeSettings(
-        c["CHALLENGE_MODE"], c["CHALLENGE_THRESHOLD_PER_MINUTE"], c.get("CHALLENGE_COST", COST)
+        c["CHALLENGE_MODE"],
+        c["CHALLENGE_THRESHOLD_PER_MINUTE"],
+        c.get("CHALLENGE_COST", COST),  # not a setting: tests make the proof cheap
+        c.get("CHALLENGE_RECHECK_SECONDS", RECHECK_SECONDS),
     )
     with app.app_context():
         client = get_redis()

@@ -152,7 +152,10 @@ def test_known_and_unknown_contacts_see_the_same(app, customer, outbox, settings
     assert len(outbox) == 1
 
 
-@pytest.mark.parametrize("settings", [{"CHALLENGE_THRESHOLD_PER_MINUTE": 4, **CHEAP}])
+AUTO = {"CHALLENGE_THRESHOLD_PER_MINUTE": 4, "CHALLENGE_RECHECK_SECONDS": 0, **CHEAP}
+
+
+@pytest.mark.parametrize("settings", [AUTO])
 def test_auto_asks_once_sends_and_guesses_cross_the_threshold(app, client, customer, settings):
     assert app.config["CHALLENGE_MODE"] == "auto"  # the default
     assert page_challenge(client) is None
@@ -167,7 +170,7 @@ def test_auto_asks_once_sends_and_guesses_cross_the_threshold(app, client, custo
     assert post(client, "caller9@example.com", solve(page_challenge(client))).status_code == 302
 
 
-@pytest.mark.parametrize("settings", [{"CHALLENGE_THRESHOLD_PER_MINUTE": 4, **CHEAP}])
+@pytest.mark.parametrize("settings", [AUTO])
 def test_auto_looks_back_one_minute_only(app, client, settings):
     meter = app.extensions["otpauth.challenge"].meter
     now = time.time()
@@ -180,7 +183,9 @@ def test_auto_looks_back_one_minute_only(app, client, settings):
     assert page_challenge(client) is None
 
 
-def test_counting_rides_on_the_scripts_round_trip(app, client, customer, redis_client):
+@pytest.mark.parametrize("settings", [{"CHALLENGE_MODE": "off"}, {"CHALLENGE_MODE": "auto"}])
+def test_counting_rides_on_the_scripts_round_trip(app, client, customer, redis_client, settings):
+    """Counted in every mode; in auto the meter is read at most once per 5 s per process."""
     post(client, "warm@example.com")  # scripts loaded, connections open
     token = csrf_token(client)
     set_pending(client, app)
@@ -199,3 +204,31 @@ def test_used_solutions_are_kept_with_a_ttl(app, client, customer, redis_client,
     used = [k.decode() for k in redis_client.keys("pow:*")]
     assert len(used) == 1 and used[0].endswith(":used")
     assert 600 < redis_client.ttl(used[0]) <= 660
+
+
+@pytest.mark.parametrize("settings", [ALWAYS])
+def test_a_resend_costs_a_proof_too(app, client, customer, outbox, redis_client, settings):
+    assert post(client, solution=solve(page_challenge(client))).status_code == 302
+    for key in redis_client.scan_iter("otp:*:cool"):  # the cooldown has passed
+        redis_client.delete(key)
+    verify_page = client.get("/otp/verify/").get_data(as_text=True)
+    match = re.search(r'<altcha-widget challenge="([^"]+)"', verify_page)
+    assert match and "needs JavaScript" in verify_page
+    token = csrf_token(client, "/otp/verify/")
+    answer = client.post("/otp/resend/", data={"csrf_token": token})
+    assert answer.status_code == 400 and "Please complete the check" in notice(answer)
+    assert len(outbox) == 1
+    solution = solve(json.loads(html.unescape(match.group(1))))
+    answer = client.post("/otp/resend/", data={"csrf_token": token, "altcha": solution})
+    assert answer.status_code == 302 and len(outbox) == 2
+
+
+@pytest.mark.parametrize("settings", [{"CHALLENGE_THRESHOLD_PER_MINUTE": 4, **CHEAP}])
+def test_auto_reads_the_meter_at_most_once_per_recheck(app, client, settings):
+    service = app.extensions["otpauth.challenge"]
+    assert page_challenge(client) is None
+    for n in range(5):
+        post(client, f"caller{n}@example.com")
+    assert page_challenge(client) is None  # this process read the meter < 5 s ago
+    service._checked_at -= 5
+    assert page_challenge(client) is not None

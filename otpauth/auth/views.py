@@ -155,6 +155,9 @@ def resend() -> Any:
     pending = session.get(PENDING)
     if not pending:
         return redirect(url_for(".request_code"))
+    if not _challenge_passed():  # a resend is a send: under attack it costs a proof too
+        audit.record("challenge_failed", channel=pending["channel"])
+        return _verify_page(VerifyForm(formdata=None), pending, 400, error=CHECK_FAILED)
     try:
         issued = service.resend_code(pending["channel"], pending["tag"])
     except DeliveryError as exc:
