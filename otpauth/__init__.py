@@ -14,6 +14,7 @@ from . import (
     account,
     audit,
     auth,
+    challenge,
     channels,
     cli,
     dashboard,
@@ -57,6 +58,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     redis_ext.init_app(app, client=(overrides or {}).get("REDIS_CLIENT"))
     otp.init_app(app)
     sessions.init_app(app)
+    challenge.init_app(app)
     delivery.init_app(app)
     audit.init_app(app)
     security.init_app(app)
