@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from . import audit
 from .auth.forms import ActionForm
+from .i18n import time_zone_name
+from .sessions import customer_required
 
 bp = Blueprint("dashboard", __name__)
 
@@ -21,10 +23,17 @@ def root() -> Response:
 
 
 @bp.route("/dashboard/")
-@login_required
+@customer_required
 def index() -> str:
-    """Name, type, contacts (and whether verified), last login, recent sign-ins."""
+    """Name, type, contacts (and whether verified), the previous sign-in, recent ones."""
     sign_ins = audit.recent(customer_id=current_user.id, limit=5, event="login")
+    # The newest login is the one that opened this page; "previous" is the one before it.
+    previous = sign_ins[1] if len(sign_ins) > 1 else None
     return render_template(
-        "dashboard/index.html", customer=current_user, sign_ins=sign_ins, logout_form=ActionForm()
+        "dashboard/index.html",
+        customer=current_user,
+        sign_ins=sign_ins,
+        previous=previous,
+        time_zone_name=time_zone_name(),
+        logout_form=ActionForm(),
     )

@@ -17,15 +17,18 @@ from enum import Enum
 from flask import current_app
 from sqlalchemy import select
 
-from .. import audit
+from .. import audit, authenticators, channels
 from ..delivery import SendJob, delivery, policy
 from ..delivery import gates as delivery_gates
 from ..delivery.gates import Admission, Ticket
+from ..delivery.notices import send_security_notice
 from ..extensions import db
+from ..i18n import current_language
 from ..models import Customer, utcnow
 from ..otp import hasher, otp_store
 from ..otp.codes import decoy_hash, generate_code
 from ..otp.store import KEEP_CUSTOMER, IssueResult, VerifyResult
+from ..otp.totp import is_recovery
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +56,7 @@ class Blocked(Enum):
 def find_customer(channel: str, contact: str) -> Customer | None:
     """The active customer whose e-mail or phone (normalized) is ``contact``, if any."""
     customer = db.session.scalar(
-        select(Customer).where(Customer.contact_column(channel) == contact)
+        select(Customer).where(Customer.contact_column(channel, contact) == contact)
     )
     return customer if customer is not None and customer.active else None
 
@@ -68,8 +71,23 @@ def request_code(channel: str, contact: str) -> Issued:
     audit.record(
         "otp_requested", customer_id=customer and customer.id, channel=channel, contact_hash=tag
     )
+    if channels.get(channel).sender is None:
+        return _issue_unsent(channel, tag, customer)
     customer_id = str(customer.id) if customer else ""
     return _issue_and_send(channel, tag, customer_id, sms_prefix(channel, contact))
+
+
+def _issue_unsent(channel: str, tag: str, customer: Customer | None) -> Issued:
+    """A pending request for a channel that sends nothing (an authenticator app).
+
+    It holds no code (a decoy hash) but counts attempts like any other, and every contact,
+    customer or not, walks this same path.
+    """
+    cid = str(customer.id) if customer else ""
+    result = otp_store().issue(tag, decoy_hash(), decoy_hash(), cid, cooldown=False)
+    if not result.issued:
+        audit.record("otp_rate_limited", customer_id=cid or None, channel=channel, contact_hash=tag)
+    return Issued(tag, result)
 
 
 def resend_code(channel: str, tag: str, prefix: str | None = None) -> Issued:
@@ -77,6 +95,9 @@ def resend_code(channel: str, tag: str, prefix: str | None = None) -> Issued:
 
     ``prefix``: the SMS budget's number prefix, kept with the pending request.
     """
+    if channels.get(channel).sender is None:  # nothing to send: a fresh request only
+        result = otp_store().issue(tag, decoy_hash(), decoy_hash(), KEEP_CUSTOMER, cooldown=False)
+        return Issued(tag, result)
     return _issue_and_send(channel, tag, KEEP_CUSTOMER, prefix)
 
 
@@ -99,7 +120,8 @@ def _issue_and_send(channel: str, tag: str, customer_id: str, prefix: str | None
         return Issued(tag, result)
     audit.record("otp_queued", customer_id=result.customer_id, channel=channel, contact_hash=tag)
     deadline = time.time() + current_app.config["OTP_TTL_SECONDS"]
-    delivery().dispatch(SendJob(channel, tag, code_id, code, result.customer_id, deadline))
+    job = SendJob(channel, tag, code_id, code, result.customer_id, deadline, current_language())
+    delivery().dispatch(job)
     return Issued(tag, result)
 
 
@@ -117,9 +139,14 @@ def _audit_refusal(channel: str, tag: str, customer_id: str) -> None:
     audit.record("otp_rate_limited", customer_id=cid, channel=channel, contact_hash=tag)
 
 
-def verify_code(channel: str, tag: str, code: str) -> tuple[VerifyResult, Customer | None]:
+def verify_code(
+    channel: str, tag: str, code: str, *, now: float | None = None
+) -> tuple[VerifyResult, Customer | None]:
     """Check a code; on success return the customer, stamped as logged in and verified."""
-    result = otp_store().verify(tag, hasher().code(tag, code))
+    if channels.get(channel).has_own_check:
+        result = _check_app(tag, code, now)
+    else:
+        result = otp_store().verify(tag, hasher().code(tag, code))
     if result.status != "ok":
         event = "otp_locked" if result.status == "locked" else "otp_verify_failed"
         audit.record(
@@ -133,10 +160,21 @@ def verify_code(channel: str, tag: str, code: str) -> tuple[VerifyResult, Custom
         return VerifyResult("expired"), None
     now = utcnow()
     customer.last_login_at = now
-    if channel == "email":
-        customer.email_verified_at = customer.email_verified_at or now
-    else:
-        customer.phone_verified_at = customer.phone_verified_at or now
+    customer.mark_verified(channel, now)
     db.session.commit()
     audit.record("login", customer_id=customer.id, channel=channel, contact_hash=tag)
+    if channels.get(channel).has_own_check and is_recovery(code):
+        send_security_notice(customer, "recovery_code_used")
     return result, customer
+
+
+def _check_app(tag: str, code: str, now: float | None) -> VerifyResult:
+    """Check an authenticator code or recovery code against the pending request's customer.
+
+    Unknown contacts and customers without an authenticator get decoys: no code matches.
+    """
+    cid = otp_store().request_customer(tag)
+    owner = int(cid) if cid else None
+    return authenticators.check(
+        tag, "customer", owner, code, need_request=True, now=authenticators.current_time(now)
+    )

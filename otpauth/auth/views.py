@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 from urllib.parse import urlsplit
 
+import redis
 from flask import (
     Blueprint,
     current_app,
@@ -16,17 +16,21 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_user, logout_user
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from .. import audit
 from ..contacts import mask
 from ..delivery.policy import UNROUTABLE, unavailable_message
 from ..extensions import limiter
+from ..i18n import wait_in_words
 from ..otp import otp_store
-from ..otp.store import IssueResult
+from ..otp.store import IssueResult, VerifyResult
+from ..sessions import end_session, start_session
 from . import service
-from .forms import ActionForm, RequestForm, VerifyForm
+from .forms import ActionForm, RequestForm, VerifyForm, verify_form
 
 bp = Blueprint("auth", __name__, url_prefix="/otp")
 PENDING = "otp"  # session key: channel, masked contact, tag, next (expiry is Redis's TTL)
@@ -43,6 +47,8 @@ def safe_next(target: str | None) -> str | None:
     """``target`` if it is a path on this site, else None (no open redirects)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
+    if not target.isprintable():  # CR/LF would break the Location header; tabs fool browsers
+        return None
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc else None
 
@@ -50,15 +56,30 @@ def safe_next(target: str | None) -> str | None:
 def refusal(result: IssueResult) -> tuple[str, dict[str, str]]:
     """The message and headers of a 429 for a send refused by a per-contact limit.
 
-    The same for every contact, customer or not.
+    The same for every contact, customer or not. The wait is said in words (seconds,
+    minutes or hours), so the page is clear without JavaScript.
     """
     wait = max(result.retry_after, 1)
     if result.status == "cooldown":
-        message = f"Please wait {wait} seconds before asking for another code."
+        message = _(
+            "Please wait %(wait)s before asking for another code.", wait=wait_in_words(wait)
+        )
     else:
-        minutes = -(-wait // 60)
-        message = f"Too many requests. Please try again in {minutes} minute{'s' * (minutes != 1)}."
+        message = _("Too many requests. Please try again in %(wait)s.", wait=wait_in_words(wait))
     return message, {"Retry-After": str(wait)}
+
+
+def wrong_code_message(result: VerifyResult) -> str:
+    """What the verify page says about a code that did not work (the contract's words)."""
+    if result.status == "invalid":
+        return ngettext(
+            "Invalid OTP. %(num)d attempt remaining. Check the code and type it again.",
+            "Invalid OTP. %(num)d attempts remaining. Check the code and type it again.",
+            result.attempts_left,
+        )
+    if result.status == "expired":
+        return _("OTP has expired. This code is too old; please ask for a new code.")
+    return _("Too many attempts. This code no longer works; please ask for a new code.")
 
 
 def _remember_pending(
@@ -76,7 +97,7 @@ def _remember_pending(
 def blocked_page(issued: service.Issued, channel: str) -> tuple[str, int]:
     """The message and status of a send refused for everyone (400 or 503)."""
     if issued.blocked is service.Blocked.UNROUTABLE:
-        return UNROUTABLE, 400
+        return str(UNROUTABLE), 400
     return unavailable_message(channel), 503
 
 
@@ -86,7 +107,7 @@ def request_code() -> Any:
     """Ask for a code by e-mail or SMS."""
     form = RequestForm()
     if form.validate_on_submit():
-        channel, contact = form.channel.data, form.normalized
+        channel, contact = form.resolved_channel, form.normalized
         issued = service.request_code(channel, contact)
         if issued.result is None:
             error, status = blocked_page(issued, channel)
@@ -102,7 +123,8 @@ def request_code() -> Any:
             service.sms_prefix(channel, contact),
         )
         return redirect(url_for(".verify"))
-    return render_template("otp/request.html", form=form), 400 if form.errors else 200
+    page = render_template("otp/request.html", form=form, logout_form=ActionForm())
+    return page, 400 if form.errors else 200
 
 
 def _verify_page(
@@ -110,7 +132,9 @@ def _verify_page(
 ) -> Any:
     """The verify page; ``context`` may carry ``live`` when the caller already knows it."""
     if "live" not in context:
-        context["live"] = otp_store().pending(pending["tag"])
+        context["live"], context["resend_in"] = otp_store().pending(pending["tag"])
+    elif "resend_in" not in context:
+        context["resend_in"] = otp_store().cooldown_left(pending["tag"])
     page = render_template(
         "otp/verify.html", form=form, pending=pending, resend_form=ActionForm(), **context
     )
@@ -124,28 +148,21 @@ def verify() -> Any:
     pending = session.get(PENDING)
     if not pending:
         return redirect(url_for(".request_code"))
-    form = VerifyForm()
+    form = verify_form(pending["channel"])
     if not form.validate_on_submit():
         return _verify_page(form, pending, 400 if form.errors else 200)
     result, customer = service.verify_code(pending["channel"], pending["tag"], form.code.data)
     if customer is None:
-        messages = {
-            "invalid": f"Invalid OTP. {result.attempts_left} attempt"
-            f"{'s' * (result.attempts_left != 1)} remaining.",
-            "expired": "OTP has expired. Please request a new code.",
-            "locked": "Too many attempts. This code no longer works; please request a new one.",
-        }
         # The script's answer already says what the page shows: no second round trip.
-        return _verify_page(form, pending, 400, error=messages[result.status], live=result.live)
+        return _verify_page(
+            form, pending, 400, code_error=wrong_code_message(result), live=result.live
+        )
     next_url = (
         safe_next(request.values.get("next"))
         or safe_next(pending.get("next"))
         or url_for("dashboard.index")
     )
-    session.clear()  # nothing from before the login survives it
-    login_user(customer)
-    session.permanent = True
-    session["login_at"] = int(time.time())
+    start_session(customer)  # a new server-side session; nothing from before survives
     session["login_channel"] = pending["channel"]
     return redirect(next_url)
 
@@ -163,21 +180,25 @@ def resend() -> Any:
         return _verify_page(VerifyForm(formdata=None), pending, status, error=error)
     if issued.result.status == "gone":
         session.pop(PENDING, None)
-        flash("Your sign-in request has expired. Please ask for a new code.", "error")
+        flash(_("Your sign-in request has expired. Please ask for a new code."), "error")
         return redirect(url_for(".request_code"))
     if not issued.result.issued:
         message, headers = refusal(issued.result)
         return _verify_page(VerifyForm(formdata=None), pending, 429, headers, error=message)
-    flash("A new code has been sent. The previous code no longer works.", "info")
+    flash(_("A new code has been sent. The previous code no longer works."), "info")
     return redirect(url_for(".verify"))
 
 
 @bp.route("/logout/", methods=["POST"])
 def logout() -> Response:
-    """Log out and forget the session."""
-    if current_user.is_authenticated:
+    """Log out: the session ends on the server, so no copy of the cookie opens it again."""
+    try:
+        live = current_user.is_authenticated  # the session lookup: one Redis round trip
+    except redis.RedisError:
+        session.clear()  # Redis is down (503): the browser forgets the session even so
+        raise
+    if live:
         audit.record("logout", customer_id=current_user.id, channel=session.get("login_channel"))
-    logout_user()
-    session.clear()
-    flash("You have been signed out.", "info")
+    end_session()
+    flash(_("You have been signed out."), "info")
     return redirect(url_for(".request_code"))

@@ -14,9 +14,10 @@ from functools import partial
 
 import redis
 from flask import Flask, current_app, render_template
+from flask_babel import force_locale, gettext
 
-from config import SERVICE_NAME
-
+from .. import channels
+from ..i18n import current_language
 from .base import DeliveryError, FailingSender, Message, RecordingSender, Sender, SendJob
 from .gates import Gates
 from .pool import SendPool, defer, hand_over
@@ -41,7 +42,7 @@ GATES_KEY = "otpauth.delivery_gates"
 def build_sender(app: Flask, channel: str) -> Sender:
     """The sender the settings choose for ``channel``; fail fast on a missing setting."""
     c = app.config
-    backend = c["EMAIL_BACKEND"] if channel == "email" else c["SMS_BACKEND"]
+    backend = c[channels.get(channel).sender or ""]
     if backend == "console":
         from .console import ConsoleSender
 
@@ -66,24 +67,35 @@ def build_sender(app: Flask, channel: str) -> Sender:
     )
 
 
-def render_message(channel: str, to: str, code: str) -> Message:
-    """The message text for a code, from ``templates/email/`` or ``templates/sms/``."""
+def render_message(channel: str, to: str, code: str, locale: str | None = None) -> Message:
+    """The message for a code in ``locale`` (default: the request's language).
+
+    From the channel's templates (``templates/email/``, ``templates/sms/``). A job sent
+    after the request passes the ``locale`` the code was asked for in.
+    """
     c = current_app.config
     context = {
         "code": code,
-        "service": SERVICE_NAME,
+        "service": c["SITE_NAME"],
         "host": c["PUBLIC_HOST"],
         "minutes": max(c["OTP_TTL_SECONDS"] // 60, 1),
         "seconds": c["OTP_TTL_SECONDS"],
     }
-    if channel == "email":
-        return Message(
-            to=to,
-            subject=f"Your {SERVICE_NAME} sign-in code",
-            text=render_template("email/otp.txt", **context),
-            html=render_template("email/otp.html", **context),
-        )
-    return Message(to=to, text=render_template("sms/otp.txt", **context).strip())
+    with force_locale(locale or current_language()):
+        context["lang"] = current_language()
+        subject = gettext("Your %(service)s sign-in code", service=c["SITE_NAME"])
+        return render(channel, "otp", to, subject, context)
+
+
+def render(channel: str, kind: str, to: str, subject: str, context: dict) -> Message:
+    """Message ``kind`` (``otp``, ``notice``) for ``to``, from the channel's templates."""
+    found = channels.get(channel)
+    folder = f"{found.templates}/{kind}"
+    text = render_template(f"{folder}.txt", **context)
+    if not found.html:
+        return Message(to=to, text=text.strip())
+    html = render_template(f"{folder}.html", **context)
+    return Message(to=to, subject=subject, text=text, html=html)
 
 
 def status_callback_url() -> str | None:
@@ -142,7 +154,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(worker_command)
     pool = SendPool(app) if app.config["DELIVERY_MODE"] == "inline" else None
     app.extensions[EXTENSION_KEY] = Delivery(
-        senders={channel: build_sender(app, channel) for channel in ("email", "sms")},
+        senders={c.name: build_sender(app, c.name) for c in channels.sending()},
         mode=app.config["DELIVERY_MODE"],
         pool=pool,
     )
