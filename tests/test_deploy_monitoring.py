@@ -5,9 +5,9 @@ metrics that /metrics exports."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
-import re
 from pathlib import Path
 
 import yaml
