@@ -10,7 +10,7 @@ from flask import Flask
 
 import config
 
-from . import audit, auth, cli, dashboard, delivery, errors, health, otp, security
+from . import admin, audit, auth, cli, dashboard, delivery, errors, health, otp, security
 from . import redis as redis_ext
 from .extensions import csrf, db, mail, migrate
 
@@ -42,6 +42,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     audit.init_app(app)
     security.init_app(app)
     auth.init_app(app)
+    admin.init_app(app)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(health.bp)
     errors.init_app(app)

@@ -1,0 +1,54 @@
+"""The overview: sign-in activity per hour and per day, by channel; queue and SMS budget."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, render_template, request
+
+from .blueprint import bp
+from .charts import bar_chart
+from .stats import DAILY, HOURLY, SERIES, Stats, collect
+
+
+@dataclass(frozen=True)
+class Operations:
+    """Queue depth and workers (queue mode), SMS budget left this hour; None: not known."""
+
+    queue_depth: int | None
+    workers: int | None
+    sms_left: int | None
+
+
+def operations() -> Operations:
+    """Read what delivery exposes (issue 9's queue and SMS budget, when present)."""
+    # TODO(issue 9): read queue depth, workers and the hour's SMS budget through the
+    # delivery package once it exposes them; until then the page says "n/a".
+    return Operations(None, None, None)
+
+
+def charts(stats: Stats, channel: str | None, fmt: str) -> list:
+    """One chart per series for the chosen channel (all channels when None)."""
+    labels = [b.strftime(fmt) for b in stats.buckets]
+    return [bar_chart(label, stats.row(label, channel), labels) for label in SERIES]
+
+
+@bp.route("/")
+def overview() -> str:
+    """Charts and the same numbers as tables."""
+    channel = request.args.get("channel") or None
+    hourly, daily = collect(HOURLY), collect(DAILY)
+    if channel not in {*hourly.channels, *daily.channels}:
+        channel = None
+    return render_template(
+        "admin/overview.html",
+        periods=[
+            ("Last 24 hours, per hour", hourly, charts(hourly, channel, "%H:%M"), "%d %b %H:%M"),
+            ("Last 30 days, per day", daily, charts(daily, channel, "%d %b"), "%a %d %b"),
+        ],
+        series=list(SERIES),
+        channel=channel,
+        channels=sorted({*hourly.channels, *daily.channels}),
+        ops=operations(),
+        queue_mode=current_app.config["DELIVERY_MODE"] == "queue",
+    )
