@@ -7,7 +7,7 @@ import time
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from . import customers as service
@@ -27,6 +27,7 @@ def _customer(customer_id: int) -> Customer:
 
 
 @click.command("import")
+@with_appcontext
 @click.argument("file", type=click.File("rb"))
 @click.option("--all-or-nothing", is_flag=True, help="Import nothing if any row is rejected.")
 def import_command(file, all_or_nothing: bool) -> None:  # noqa: ANN001
@@ -53,6 +54,7 @@ def import_command(file, all_or_nothing: bool) -> None:  # noqa: ANN001
 
 
 @click.command("export")
+@with_appcontext
 @click.argument("file", type=click.File("w", encoding="utf-8"), default="-")
 def export_command(file) -> None:  # noqa: ANN001
     """Write every customer as CSV to FILE (default: standard output)."""
@@ -62,6 +64,7 @@ def export_command(file) -> None:  # noqa: ANN001
 
 
 @click.command("deactivate")
+@with_appcontext
 @click.argument("customer_id", type=CUSTOMER_ID)
 def deactivate_command(customer_id: int) -> None:
     """Stop a customer signing in and end their sessions."""
@@ -70,6 +73,7 @@ def deactivate_command(customer_id: int) -> None:
 
 
 @click.command("reactivate")
+@with_appcontext
 @click.argument("customer_id", type=CUSTOMER_ID)
 def reactivate_command(customer_id: int) -> None:
     """Let a deactivated customer sign in again."""
@@ -78,6 +82,7 @@ def reactivate_command(customer_id: int) -> None:
 
 
 @click.command("show")
+@with_appcontext
 @click.argument("customer_id", type=CUSTOMER_ID)
 def show_command(customer_id: int) -> None:
     """The support panel in text: contacts and their live state, sessions, latest events."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import PasswordField, SelectField, ValidationError
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from config import CUSTOMER_TYPES
@@ -60,7 +61,7 @@ class CustomerForm(FlaskForm):
     name = TextField("Name", validators=[Length(max=400)])
     email = TextField("E-mail address", validators=[Length(max=400)])
     phone = TextField("Phone number", validators=[Length(max=400)])
-    type = SelectField("Type", choices=[(t, t) for t in CUSTOMER_TYPES])
+    type = SelectField("Type", choices=[SelectChoice(t, t) for t in CUSTOMER_TYPES])
 
 
 class ImportForm(FlaskForm):
