@@ -7,8 +7,10 @@ import os
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 import config
+from config import ConfigError
 
 from . import admin, audit, auth, cli, dashboard, delivery, errors, health, otp, security
 from . import redis as redis_ext
@@ -32,7 +34,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
 
-    db.init_app(app)
+    try:
+        db.init_app(app)
+    except (ArgumentError, NoSuchModuleError) as exc:  # the URL itself, not a server outage
+        raise ConfigError(
+            f"DATABASE_URL is not a usable SQLAlchemy URL ({type(exc).__name__})"
+        ) from None
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
     csrf.init_app(app)
     mail.init_app(app)

@@ -13,11 +13,10 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from config import CUSTOMER_TYPES
 
-from . import audit
 from . import customers as service
 from .contacts import InvalidContact, mask, normalize_email, normalize_phone
 from .extensions import db
-from .models import Customer
+from .models import AuthEvent, Customer, Staff
 from .otp import hasher, otp_store
 
 
@@ -149,14 +148,28 @@ def list_customers() -> None:
     default=None,
     help="Only this customer's events.",
 )
+@click.option("--email", default=None, help="Only events of this e-mail address (keyed hash).")
+@click.option("--phone", default=None, help="Only events of this phone number (keyed hash).")
 @click.option("--limit", type=click.IntRange(1, 10000), default=20, show_default=True)
-def tail(customer_id: int | None, limit: int) -> None:
-    """Print the latest sign-in events, oldest first."""
-    for e in reversed(audit.recent(customer_id=customer_id, limit=limit)):
+def tail(customer_id: int | None, email: str | None, phone: str | None, limit: int) -> None:
+    """Print the latest sign-in events, oldest first, with the staff member who acted."""
+    query = select(AuthEvent).order_by(AuthEvent.at.desc(), AuthEvent.id.desc()).limit(limit)
+    if customer_id is not None:
+        query = query.where(AuthEvent.customer_id == customer_id)
+    if email or phone:
+        email, phone = _contacts(email, phone)
+        tags = [hasher().tag(ch, c) for ch, c in (("email", email), ("sms", phone)) if c]
+        query = query.where(AuthEvent.contact_hash.in_(tags))
+    events = list(reversed(db.session.scalars(query).all()))
+    ids = {e.staff_id for e in events if e.staff_id}
+    rows = db.session.execute(select(Staff.id, Staff.email).where(Staff.id.in_(ids)))
+    names = {staff_id: email for staff_id, email in rows}
+    for e in events:
+        who = f"  staff={e.staff_id}:{names.get(e.staff_id, '?')}" if e.staff_id else ""
         click.echo(
             f"{e.at:%Y-%m-%d %H:%M:%S}  {e.event:<17} customer={e.customer_id or '-':<5} "
             f"channel={e.channel or '-':<5} contact={(e.contact_hash or '-')[:12]:<12} "
-            f"ip={e.ip or '-'}"
+            f"ip={e.ip or '-'}{who}"
         )
 
 
