@@ -12,7 +12,20 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 import config
 from config import ConfigError
 
-from . import admin, audit, auth, cli, dashboard, delivery, errors, health, otp, security
+from . import (
+    account,
+    admin,
+    audit,
+    auth,
+    cli,
+    dashboard,
+    delivery,
+    errors,
+    health,
+    otp,
+    security,
+    sessions,
+)
 from . import redis as redis_ext
 from .extensions import csrf, db, mail, migrate
 
@@ -45,12 +58,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     mail.init_app(app)
     redis_ext.init_app(app, client=(overrides or {}).get("REDIS_CLIENT"))
     otp.init_app(app)
+    sessions.init_app(app)
     delivery.init_app(app)
     audit.init_app(app)
     security.init_app(app)
     auth.init_app(app)
     admin.init_app(app)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(account.bp)
     app.register_blueprint(health.bp)
     errors.init_app(app)
     cli.init_app(app)

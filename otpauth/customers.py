@@ -17,6 +17,7 @@ from .contacts import CHANNELS, InvalidContact, normalize_email, normalize_phone
 from .extensions import db
 from .models import Customer
 from .otp import hasher, otp_store
+from .sessions import session_store
 
 log = logging.getLogger(__name__)
 NAME_MESSAGE = "must be 1 to 200 characters"
@@ -142,10 +143,6 @@ def update(customer: Customer, data: CustomerData, staff_id: int | None = None) 
 
 def end_sessions(customer: Customer, staff_id: int | None = None) -> int:
     """End every session of the customer; returns how many ended."""
-    try:
-        from .sessions import session_store
-    except ImportError:  # TODO(issue 8): until server-side sessions land, the user loader
-        return 0  # refuses an inactive customer, which ends their session on its next request
     ended = session_store().revoke_all(customer.kind, customer.id)
     audit.record("sessions_revoked", customer_id=customer.id, staff_id=staff_id)
     return ended

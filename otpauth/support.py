@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from . import audit
 from .contacts import mask
@@ -11,6 +10,7 @@ from .customers import contact_tags
 from .models import AuthEvent, Customer
 from .otp import otp_store
 from .otp.store import ContactState
+from .sessions import SessionRecord, session_store
 from .timefmt import display_time
 
 LATEST_EVENTS = 20
@@ -33,7 +33,7 @@ class SupportPanel:
     customer: Customer
     contacts: list[ContactPanel]
     has_authenticator: bool
-    sessions: list[Any]  # SessionRecord (otpauth.sessions)
+    sessions: list[SessionRecord]
     events: list[AuthEvent]
 
     def text_lines(self) -> list[str]:
@@ -81,12 +81,8 @@ def describe(state: ContactState) -> str:
     return ", ".join(parts)
 
 
-def sessions_of(customer: Customer) -> list[Any]:
-    """The customer's active sessions (none until the session store exists)."""
-    try:
-        from .sessions import session_store
-    except ImportError:  # TODO(issue 8): server-side sessions not merged yet
-        return []
+def sessions_of(customer: Customer) -> list[SessionRecord]:
+    """The customer's active sessions."""
     return session_store().list(customer.kind, customer.id)
 
 

@@ -7,6 +7,7 @@ import re
 
 from otpauth.extensions import db
 from otpauth.models import Staff
+from tests.session_support import plant_session
 
 PASSWORD = "correct horse battery staple"
 
@@ -32,10 +33,9 @@ def add_staff(app, role: str = "admin", email: str | None = None, password: str 
         return member.id
 
 
-def sign_in(client, staff_id: int) -> None:
-    """Give ``client`` a complete staff login (both steps) without typing them."""
-    with client.session_transaction() as session:
-        session["staff_id"] = staff_id  # TODO(issue 8): a real staff session
+def sign_in(client, staff_id: int) -> str:
+    """Give ``client`` a complete staff login (a live staff session) without typing it."""
+    return plant_session(client, client.application, staff_id, kind="staff")
 
 
 def token_on(client, path: str) -> str:

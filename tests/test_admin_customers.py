@@ -161,3 +161,36 @@ def test_import_page_shows_the_report(app, as_admin, admin_id, customer):
     )
     assert latin.status_code == 400 and "not UTF-8" in latin.get_data(as_text=True)
     assert as_admin.post("/admin/import", data={"csrf_token": "x"}).status_code == 400
+
+
+def test_sign_out_and_deactivate_end_the_customers_sessions(app, as_admin, admin_id, customer):
+    from tests.session_support import plant_session
+
+    phone = app.test_client()
+    plant_session(phone, app, customer)
+    assert phone.get("/dashboard/").status_code == 200
+    html = as_admin.get(f"/admin/customers/{customer}").get_data(as_text=True)
+    assert "Active sessions (1)" in html
+    post(as_admin, f"/admin/customers/{customer}/sign-out")
+    assert phone.get("/dashboard/").status_code == 302
+    assert ("sessions_revoked", admin_id) in staff_events(app)
+    plant_session(phone, app, customer)
+    post(as_admin, f"/admin/customers/{customer}/deactivate")
+    assert phone.get("/dashboard/").status_code == 302
+
+
+def test_staff_and_customer_logins_do_not_cross(app, client, customer, admin_id):
+    from tests.admin_support import sign_in
+    from tests.session_support import plant_session
+
+    plant_session(client, app, customer)
+    assert client.get("/admin/").headers["Location"] == "/admin/login/"
+    sign_in(client, admin_id)
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/dashboard/").status_code == 302  # a staff login is no customer's
+
+
+def test_deactivated_staff_are_signed_out(app, as_admin, admin_id, runner):
+    assert as_admin.get("/admin/").status_code == 200
+    runner.invoke(args=["staff", "deactivate", str(admin_id)])
+    assert as_admin.get("/admin/").headers["Location"] == "/admin/login/"

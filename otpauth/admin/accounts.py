@@ -15,6 +15,7 @@ from .. import audit
 from ..contacts import InvalidContact, normalize_email
 from ..extensions import db
 from ..models import Staff, utcnow
+from ..sessions import session_store
 from .passwords import check_password, hash_password, problem
 
 SETUP_VALID = timedelta(hours=24)
@@ -105,8 +106,4 @@ def deactivate(staff: Staff, by: int | None = None) -> int:
         "staff_deactivated", staff_id=by if by is not None else staff.id, reason=f"staff:{staff.id}"
     )
     db.session.commit()
-    try:
-        from ..sessions import session_store
-    except ImportError:  # TODO(issue 8): the user loader refuses inactive staff meanwhile
-        return 0
     return session_store().revoke_all(staff.kind, staff.id)

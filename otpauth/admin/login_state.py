@@ -9,19 +9,16 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..models import Staff
+from ..sessions import end_session, start_session
 
 PENDING = "admin_login"  # session key: staff id and time of a right password
 PENDING_SECONDS = 300  # the code must follow the password within this
 
 
 def current_staff() -> Staff | None:
-    """The signed-in, active staff member (password and code), or None."""
-    user = current_user._get_current_object() if current_user else None
-    if isinstance(user, Staff):
-        return user if user.active else None
-    staff_id = session.get("staff_id")  # TODO(issue 8): drop once start_session lands
-    staff = db.session.get(Staff, staff_id) if isinstance(staff_id, int) else None
-    return staff if staff is not None and staff.active else None
+    """The signed-in staff member (password and code, live server-side session), or None."""
+    user = current_user._get_current_object()
+    return user if isinstance(user, Staff) and user.active else None
 
 
 def remember_password_step(staff: Staff) -> None:
@@ -40,21 +37,9 @@ def password_step() -> Staff | None:
 
 def begin(staff: Staff) -> None:
     """Both steps passed: a staff session (server-side, ADMIN_SESSION_* limits)."""
-    session.pop(PENDING, None)
-    try:
-        from ..sessions import start_session
-    except ImportError:  # TODO(issue 8): server-side sessions not merged yet
-        session.clear()
-        session["staff_id"] = staff.id
-        return
-    start_session(staff)
+    start_session(staff)  # clears the cookie session, the pending step with it
 
 
 def end() -> None:
     """End the staff session."""
-    try:
-        from ..sessions import end_session
-    except ImportError:  # TODO(issue 8)
-        session.clear()
-        return
     end_session()
