@@ -85,8 +85,8 @@ def test_staff_member_shown_in_events(app, as_admin, admin_id, customer):
 def test_stats_group_by_bucket_event_and_channel(app, customer):
     seed(app, customer)
     with app.test_request_context():
-        hourly = stats.collect(stats.HOURLY)
-        daily = stats.collect(stats.DAILY)
+        hourly = stats.hourly()
+        daily = stats.daily(hourly)
     assert len(hourly.buckets) == 24 and len(daily.buckets) == 30
     assert hourly.total("requested") == 1 and hourly.total("sent", "email") == 1
     assert hourly.total("wrong codes") == 0 and daily.total("wrong codes", "sms") == 1
@@ -103,3 +103,23 @@ def test_overview_draws_charts_and_tables(app, as_support, customer):
     assert "http://www.w3.org/2000/svg" in html and "https://" not in html
     sms = as_support.get("/admin/?channel=sms").get_data(as_text=True)
     assert "(sms)" in sms
+
+
+def test_finished_days_are_counted_once_today_live(app, customer, redis_client):
+    seed(app, customer)
+    with app.test_request_context():
+        first = stats.daily(stats.hourly())
+        assert redis_client.keys("stats:*") and all(
+            0 < redis_client.ttl(k) <= 32 * 86400 for k in redis_client.keys("stats:*")
+        )
+        db.session.add_all(
+            [
+                AuthEvent(event="otp_verify_failed", channel="sms", at=NOW - timedelta(days=3)),
+                AuthEvent(event="otp_verify_failed", channel="sms"),
+            ]
+        )
+        db.session.commit()
+        again = stats.daily(stats.hourly())
+    assert first.total("wrong codes") == 1
+    assert again.total("wrong codes") == 2  # today's new one; the finished day is not recounted
+    assert again.row("wrong codes")[-1] == 1

@@ -1,5 +1,9 @@
 """The overview's numbers: grouped, indexed SQL on auth_events, never rows counted in Python.
 
+Each page view runs one grouped query over the last 24 hours (an index range scan); the
+days before today are counted once by the same kind of query and then read from Redis
+(``stats_cache``), so a month of a million events is not recounted on every view.
+
 Buckets are hours or days in DISPLAY_TIMEZONE. PostgreSQL converts each time with
 ``AT TIME ZONE``; SQLite (development) has no zones, so it shifts by the zone's current
 offset, which is exact for zones without daylight saving such as Asia/Kolkata.
@@ -16,6 +20,7 @@ from sqlalchemy import func, literal_column, select
 from ..extensions import db
 from ..models import AuthEvent, utcnow
 from ..timefmt import display_zone
+from . import stats_cache
 
 # The overview's series: label -> event.
 SERIES = {
@@ -44,6 +49,7 @@ class Period:
 
 HOURLY = Period("hour", 24)
 DAILY = Period("day", 30)
+SETTLE = timedelta(minutes=5)
 
 
 @dataclass
@@ -86,25 +92,59 @@ def _as_local(value: datetime | str, zone) -> datetime:  # noqa: ANN001
     return value.replace(tzinfo=zone)
 
 
-def collect(period: Period, now: datetime | None = None) -> Stats:
-    """One grouped query for the period: count per (bucket, event, channel)."""
-    zone = display_zone()
-    local_now = (now or utcnow()).astimezone(zone)
-    last = _truncate(local_now, period.unit)
-    first = last - period.step * (period.count - 1)
-    offset = int(local_now.utcoffset().total_seconds() // 60)
-    bucket = _bucket_column(period.unit, zone.key, offset).label("bucket")
+def _grouped(unit: str, start: datetime, end: datetime | None) -> dict:
+    """One grouped query: (local bucket, series, channel) -> count, for start <= at < end."""
+    zone = start.tzinfo
+    offset = int(start.utcoffset().total_seconds() // 60)
+    bucket = _bucket_column(unit, str(zone), offset).label("bucket")
     query = (
         select(bucket, AuthEvent.event, AuthEvent.channel, func.count())
-        .where(AuthEvent.event.in_(SERIES.values()), AuthEvent.at >= first.astimezone(UTC))
+        .where(AuthEvent.event.in_(SERIES.values()), AuthEvent.at >= start.astimezone(UTC))
         .group_by(bucket, AuthEvent.event, AuthEvent.channel)
     )
+    if end is not None:
+        query = query.where(AuthEvent.at < end.astimezone(UTC))
     labels = {event: label for label, event in SERIES.items()}
     counts: dict[tuple[datetime, str, str], int] = defaultdict(int)
-    channels = set()
     for when, event, channel, n in db.session.execute(query):
-        key = (_as_local(when, zone), labels[event], channel or NO_CHANNEL)
-        counts[key] += n
-        channels.add(channel or NO_CHANNEL)
-    buckets = [first + period.step * i for i in range(period.count)]
-    return Stats(period, buckets, dict(counts), sorted(channels))
+        counts[(_as_local(when, zone), labels[event], channel or NO_CHANNEL)] += n
+    return dict(counts)
+
+
+def _stats(period: Period, buckets: list[datetime], counts: dict) -> Stats:
+    channels = sorted({channel for _, _, channel in counts})
+    return Stats(period, buckets, counts, channels)
+
+
+def hourly(now: datetime | None = None) -> Stats:
+    """The last 24 hours, per hour: a live query over one day of events."""
+    local_now = (now or utcnow()).astimezone(display_zone())
+    last = _truncate(local_now, "hour")
+    first = last - HOURLY.step * (HOURLY.count - 1)
+    buckets = [first + HOURLY.step * i for i in range(HOURLY.count)]
+    return _stats(HOURLY, buckets, _grouped("hour", first, None))
+
+
+def daily(hours: Stats, now: datetime | None = None) -> Stats:
+    """The last 30 days, per day: finished days from the cache (counted once), today from
+    ``hours`` (the last 24 hours always hold today's local midnight)."""
+    local_now = (now or utcnow()).astimezone(display_zone())
+    today = _truncate(local_now, "day")
+    buckets = [today - DAILY.step * (DAILY.count - 1 - i) for i in range(DAILY.count)]
+    past = buckets[:-1]
+    cached = stats_cache.load(past)
+    missing = [day for day in past if day not in cached]
+    if missing:
+        fresh: dict[datetime, stats_cache.Counts] = {day: {} for day in missing}
+        for (day, series, channel), n in _grouped("day", missing[0], today).items():
+            if day in fresh:
+                fresh[day][(series, channel)] = n
+        # A day that ended moments ago may still get the events of requests in flight.
+        settled = local_now - SETTLE
+        stats_cache.store({d: c for d, c in fresh.items() if d + DAILY.step <= settled})
+        cached.update(fresh)
+    counts = {(day, s, c): n for day, by in cached.items() for (s, c), n in by.items()}
+    for (hour, series, channel), n in hours.counts.items():
+        if hour >= today:
+            counts[(today, series, channel)] = counts.get((today, series, channel), 0) + n
+    return _stats(DAILY, buckets, counts)

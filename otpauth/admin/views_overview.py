@@ -8,7 +8,7 @@ from flask import current_app, render_template, request
 
 from .blueprint import bp
 from .charts import bar_chart
-from .stats import DAILY, HOURLY, SERIES, Stats, collect
+from .stats import SERIES, Stats, daily, hourly
 
 
 @dataclass(frozen=True)
@@ -37,18 +37,19 @@ def charts(stats: Stats, channel: str | None, fmt: str) -> list:
 def overview() -> str:
     """Charts and the same numbers as tables."""
     channel = request.args.get("channel") or None
-    hourly, daily = collect(HOURLY), collect(DAILY)
-    if channel not in {*hourly.channels, *daily.channels}:
+    hours = hourly()
+    days = daily(hours)
+    if channel not in {*hours.channels, *days.channels}:
         channel = None
     return render_template(
         "admin/overview.html",
         periods=[
-            ("Last 24 hours, per hour", hourly, charts(hourly, channel, "%H:%M"), "%d %b %H:%M"),
-            ("Last 30 days, per day", daily, charts(daily, channel, "%d %b"), "%a %d %b"),
+            ("Last 24 hours, per hour", hours, charts(hours, channel, "%H:%M"), "%d %b %H:%M"),
+            ("Last 30 days, per day", days, charts(days, channel, "%d %b"), "%a %d %b"),
         ],
         series=list(SERIES),
         channel=channel,
-        channels=sorted({*hourly.channels, *daily.channels}),
+        channels=sorted({*hours.channels, *days.channels}),
         ops=operations(),
         queue_mode=current_app.config["DELIVERY_MODE"] == "queue",
     )
