@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, redirect, render_template, session, url_for
+from flask import current_app, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from .. import audit
@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import Staff, utcnow
 from . import accounts, login_state
 from .blueprint import bp
-from .forms import ActionForm, CodeForm, LoginForm, PasswordSetupForm
+from .forms import CodeForm, LoginForm, PasswordSetupForm
 from .lockout import staff_lockout
 
 WRONG = "Wrong e-mail or password."
@@ -126,5 +126,5 @@ def _enrol(pending: dict) -> Any:
     uri = provisioning_uri(pending["secret"], staff.email, current_app.config["SITE_NAME"] + " ops")
     context = {"svg": qr_svg(uri), "secret": pending["secret"], "form": form}
     return render_template(
-        "admin/setup_enrol.html", staff=staff, action=None, logout_form=ActionForm(), **context
+        "admin/setup_enrol.html", staff=staff, action=request.path, **context
     ), status

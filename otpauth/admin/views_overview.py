@@ -21,10 +21,17 @@ class Operations:
 
 
 def operations() -> Operations:
-    """Read what delivery exposes (issue 9's queue and SMS budget, when present)."""
-    # TODO(issue 9): read queue depth, workers and the hour's SMS budget through the
-    # delivery package once it exposes them; until then the page says "n/a".
-    return Operations(None, None, None)
+    """Read what the delivery package exposes about the queue and the hour's SMS budget."""
+    try:
+        from ..delivery import gates
+        from ..delivery.queue import queue_stats
+    except ImportError:  # TODO(issue 9): the gates and queue stats are not merged yet: "n/a"
+        return Operations(None, None, None)
+    sms_left = max(current_app.config["SMS_MAX_PER_HOUR"] - gates().sms_this_hour(), 0)
+    if current_app.config["DELIVERY_MODE"] != "queue":
+        return Operations(None, None, sms_left)
+    depth, workers = queue_stats()
+    return Operations(depth, workers, sms_left)
 
 
 def charts(stats: Stats, channel: str | None, fmt: str) -> list:
