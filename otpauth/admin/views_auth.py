@@ -59,8 +59,7 @@ def login_verify() -> Any:
         return _locked_page(form, "admin/verify.html", wait)
     from .. import authenticators  # TODO(issue 10): module scope once merged
 
-    code = form.code.data.strip().replace(" ", "").replace("-", "")
-    if not authenticators.verify(staff.kind, staff.id, code):
+    if not authenticators.verify(staff.kind, staff.id, form.code.data):
         lockout.fail(staff.email)
         audit.record("staff_login_failed", staff_id=staff.id, reason="code")
         return render_template("admin/verify.html", form=form, error="Invalid OTP."), 400
@@ -114,11 +113,15 @@ def _enrol(pending: dict) -> Any:
     form = CodeForm()
     status = 200
     if form.validate_on_submit():
-        code = form.code.data.strip().replace(" ", "")
-        codes = authenticators.confirm_enrolment(staff.kind, staff.id, pending["secret"], code)
-        if codes is not None:
+        try:
+            codes = authenticators.confirm_enrolment(
+                staff.kind, staff.id, pending["secret"], form.code.data
+            )
+        except ValueError:  # enrolled already (a second tab): the setup is complete
             session.pop(SETUP, None)
-            audit.record("authenticator_added", staff_id=staff.id)
+            return redirect(url_for(".login"))
+        if codes is not None:  # audited as authenticator_added by the authenticators module
+            session.pop(SETUP, None)
             return render_template("admin/recovery.html", codes=codes, staff=staff)
         form.code.errors = ["Invalid OTP."]
     if form.errors:
