@@ -79,7 +79,7 @@ def test_staff_member_shown_in_events(app, as_admin, admin_id, customer):
         db.session.add(AuthEvent(event="contact_unlocked", customer_id=customer, staff_id=admin_id))
         db.session.commit()
     html = as_admin.get("/admin/audit/?event=contact_unlocked").get_data(as_text=True)
-    assert f"<td>{admin_id}</td>" in html
+    assert f"<td>Admin Person #{admin_id}</td>" in html
 
 
 def test_stats_group_by_bucket_event_and_channel(app, customer):

@@ -13,7 +13,8 @@ from sqlalchemy import Select, select
 
 from ..audit import EVENTS
 from ..contacts import InvalidContact, normalize
-from ..models import AuthEvent
+from ..extensions import db
+from ..models import AuthEvent, Staff
 from ..otp import hasher
 from ..timefmt import display_time, display_zone
 
@@ -99,6 +100,15 @@ def query(f: AuditFilters) -> Select:
     if f.until is not None:
         q = q.where(AuthEvent.at < f.until)
     return q
+
+
+def staff_names(events: Iterable[Any]) -> dict[int, str]:
+    """The names of the staff members who acted in ``events``, by id (one query)."""
+    ids = {e.staff_id for e in events if e.staff_id}
+    if not ids:
+        return {}
+    rows = db.session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(ids)))
+    return {staff_id: name for staff_id, name in rows}
 
 
 def as_rows(q: Select) -> Select:

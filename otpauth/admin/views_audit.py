@@ -33,7 +33,13 @@ def audit() -> Any:
             headers={"Content-Disposition": "attachment; filename=audit.csv"},
         )
     events = db.paginate(query, page=page_number(), per_page=PER_PAGE * 2, error_out=False)
-    return render_template("admin/audit.html", events=events, names=EVENTS, error=None)
+    return render_template(
+        "admin/audit.html",
+        events=events,
+        names=EVENTS,
+        error=None,
+        staff_names=audit_search.staff_names(events.items),
+    )
 
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -11,6 +11,7 @@ from .. import customers as service
 from ..extensions import db
 from ..models import Customer
 from ..support import support_panel
+from .audit_search import staff_names
 from .blueprint import bp
 from .forms import ActionForm, CustomerForm
 
@@ -86,7 +87,12 @@ def customer_edit(customer_id: int) -> Any:
 def customer(customer_id: int) -> str:
     """Details and the support panel."""
     panel = support_panel(_customer(customer_id))
-    return render_template("admin/customer.html", panel=panel, action_form=ActionForm())
+    return render_template(
+        "admin/customer.html",
+        panel=panel,
+        action_form=ActionForm(),
+        staff_names=staff_names(panel.events),
+    )
 
 
 def _action(customer_id: int, do, message: str) -> Response:  # noqa: ANN001
