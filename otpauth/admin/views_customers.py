@@ -8,6 +8,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from werkzeug.wrappers import Response
 
 from .. import customers as service
+from ..account.sessions_views import describe
 from ..extensions import db
 from ..models import Customer
 from ..support import support_panel
@@ -92,6 +93,7 @@ def customer(customer_id: int) -> str:
         panel=panel,
         action_form=ActionForm(),
         staff_names=staff_names(panel.events),
+        browser=describe,
     )
 
 
