@@ -17,6 +17,7 @@ from . import (
     admin,
     audit,
     auth,
+    channels,
     cli,
     dashboard,
     delivery,
@@ -46,6 +47,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    for warning in config.start_warnings(app.config):
+        logging.getLogger(__name__).warning(warning)
 
     try:
         db.init_app(app)
@@ -70,4 +73,5 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     app.jinja_env.globals["SERVICE_NAME"] = app.config["SITE_NAME"]
+    app.jinja_env.globals["CHANNELS"] = channels.CHANNELS
     return app

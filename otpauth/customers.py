@@ -12,8 +12,8 @@ from sqlalchemy import func, or_, select
 
 from config import CUSTOMER_TYPES
 
-from . import audit
-from .contacts import CHANNELS, InvalidContact, normalize_email, normalize_phone
+from . import audit, channels
+from .contacts import InvalidContact, normalize_email, normalize_phone
 from .extensions import db
 from .models import Customer
 from .otp import hasher, otp_store
@@ -164,12 +164,16 @@ def reactivate(customer: Customer, staff_id: int | None = None) -> None:
 
 
 def contact_tags(customer: Customer) -> list[tuple[str, str, str]]:
-    """(channel, contact, tag) for each contact on file."""
+    """(channel, contact, tag) for each way in: every contact on file, through its own
+    channel and through any channel typed with it (the authenticator app)."""
     found = []
-    for channel in CHANNELS:
-        contact = customer.contact(channel)
-        if contact:
-            found.append((channel, contact, hasher().tag(channel, contact)))
+    for owner in channels.contact_channels():
+        contact = customer.contact(owner.name)
+        if not contact:
+            continue
+        for channel in channels.CHANNELS.values():
+            if channel.contact_kind(contact).name == owner.name:
+                found.append((channel.name, contact, hasher().tag(channel.name, contact)))
     return found
 
 

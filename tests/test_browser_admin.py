@@ -21,8 +21,6 @@ import pytest
 from tests.admin_support import PASSWORD
 from tests.conftest import IN_CI, code_in
 
-pytest.importorskip("otpauth.authenticators")  # TODO(issue 10): drop once merged
-
 CHROMIUM = "/usr/bin/chromium"
 PORTS = range(18300, 18400)
 SHOTS = Path(os.environ.get("SCREENSHOT_DIR") or Path(tempfile.gettempdir()) / "otpauth-admin")
@@ -133,11 +131,11 @@ def test_setup_login_search_unlock(live, page):
     page.goto(f"{url}/admin/setup/{token}")
     page.fill("#password", PASSWORD)
     page.fill("#confirm", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     secret = page.get_attribute("[data-totp-secret]", "data-totp-secret")
     shoot(page, "setup")
     page.fill("input[name=code]", pyotp.TOTP(secret).now())
-    page.click("form button[type=submit]")
+    page.click("main form button[type=submit]")
     assert page.locator("code.recovery-code").count() == 10
 
     page.goto(f"{url}/admin/login/")

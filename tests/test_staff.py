@@ -90,7 +90,6 @@ def test_setup_link_sets_the_password_once(app, client, runner, clean_staff):
     assert no_csrf.status_code == 400
     with app.app_context():
         assert db.session.scalar(select(Staff.password_hash)) is None
-    pytest.importorskip("otpauth.authenticators")  # TODO(issue 10): remove once merged
     ok = client.post(link, data={"password": PASSWORD, "confirm": PASSWORD, "csrf_token": token})
     assert ok.status_code == 302
     with app.app_context():

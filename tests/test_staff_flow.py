@@ -6,7 +6,6 @@ import re
 import time
 
 import pyotp
-import pytest
 from sqlalchemy import select
 
 from otpauth.extensions import db
@@ -14,7 +13,6 @@ from otpauth.models import AuthEvent, Staff
 from tests.admin_support import PASSWORD, token_on
 
 pytest_plugins = ("tests.admin_fixtures",)
-pytest.importorskip("otpauth.authenticators")  # TODO(issue 10): drop once merged
 LINK = re.compile(r"http://localhost(/admin/setup/[A-Za-z0-9_-]+)")
 SECRET = re.compile(r'data-totp-secret="([A-Z2-7]+)"')
 
@@ -38,7 +36,7 @@ def set_up(client, runner, role: str = "admin") -> tuple[str, list[str]]:
     first = client.post(link, data={"password": PASSWORD, "confirm": PASSWORD, "csrf_token": token})
     assert first.headers["Location"] == link
     page = client.get(link).get_data(as_text=True)
-    assert "<svg" in page and "Add your authenticator app" in page
+    assert "<svg" in page and "Set up your authenticator app" in page
     secret = SECRET.search(page).group(1)
     wrong = client.post(link, data={"code": "000000", "csrf_token": token})
     assert wrong.status_code == 400 and "Invalid OTP" in wrong.get_data(as_text=True)

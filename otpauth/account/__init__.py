@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
-from . import sessions_views  # noqa: E402, F401
+from . import authenticator_views, sessions_views  # noqa: E402, F401

@@ -7,9 +7,10 @@ from typing import Any
 from flask import current_app, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from .. import audit
+from .. import audit, authenticators
 from ..extensions import db
 from ..models import Staff, utcnow
+from ..otp.totp import new_secret, provisioning_uri, qr_svg
 from . import accounts, login_state
 from .blueprint import bp
 from .forms import CodeForm, LoginForm, PasswordSetupForm
@@ -57,8 +58,6 @@ def login_verify() -> Any:
     wait = lockout.locked_for(staff.email)
     if wait:
         return _locked_page(form, "admin/verify.html", wait)
-    from .. import authenticators  # TODO(issue 10): module scope once merged
-
     if not authenticators.verify(staff.kind, staff.id, form.code.data):
         lockout.fail(staff.email)
         audit.record("staff_login_failed", staff_id=staff.id, reason="code")
@@ -93,19 +92,14 @@ def setup(token: str) -> Any:
     form = PasswordSetupForm()
     if not form.validate_on_submit():
         status = 400 if form.errors else 200
-        return render_template("admin/setup_password.html", form=form, staff=staff), status
+        return render_template("admin/setup_password.html", form=form, member=staff), status
     accounts.set_password(staff, form.password.data)  # spends the link
-    from ..otp.totp import new_secret  # TODO(issue 10): module scope once merged
-
     session[SETUP] = {"id": staff.id, "token": accounts.token_hash(token), "secret": new_secret()}
     return redirect(url_for(".setup", token=token))
 
 
 def _enrol(pending: dict) -> Any:
     """The second half of the setup page: scan, confirm, see the recovery codes once."""
-    from .. import authenticators  # TODO(issue 10): module scope once merged
-    from ..otp.totp import provisioning_uri, qr_svg
-
     staff = db.session.get(Staff, pending["id"])
     if staff is None or not staff.active:
         session.pop(SETUP, None)
@@ -122,12 +116,12 @@ def _enrol(pending: dict) -> Any:
             return redirect(url_for(".login"))
         if codes is not None:  # audited as authenticator_added by the authenticators module
             session.pop(SETUP, None)
-            return render_template("admin/recovery.html", codes=codes, staff=staff)
+            return render_template("admin/recovery.html", codes=codes, member=staff)
         form.code.errors = ["Invalid OTP."]
     if form.errors:
         status = 400
     uri = provisioning_uri(pending["secret"], staff.email, current_app.config["SITE_NAME"] + " ops")
     context = {"svg": qr_svg(uri), "secret": pending["secret"], "form": form}
     return render_template(
-        "admin/setup_enrol.html", staff=staff, action=request.path, **context
+        "admin/setup_enrol.html", member=staff, action=request.path, **context
     ), status

@@ -27,7 +27,7 @@ from ..otp import otp_store
 from ..otp.store import IssueResult
 from ..sessions import end_session, start_session
 from . import service
-from .forms import ActionForm, RequestForm, VerifyForm
+from .forms import ActionForm, RequestForm, VerifyForm, verify_form
 
 bp = Blueprint("auth", __name__, url_prefix="/otp")
 PENDING = "otp"  # session key: channel, masked contact, tag, next (expiry is Redis's TTL)
@@ -113,7 +113,7 @@ def verify() -> Any:
     pending = session.get(PENDING)
     if not pending:
         return redirect(url_for(".request_code"))
-    form = VerifyForm()
+    form = verify_form(pending["channel"])
     if not form.validate_on_submit():
         return _verify_page(form, pending, 400 if form.errors else 200)
     result, customer = service.verify_code(pending["channel"], pending["tag"], form.code.data)
