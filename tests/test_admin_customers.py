@@ -120,7 +120,8 @@ def test_unlock_lifts_the_cap_and_is_audited(
     assert response.status_code == 302
     html = as_support.get(response.headers["Location"]).get_data(as_text=True)
     assert "Unlocked:" in html and "locked," not in html
-    assert staff_events(app).count(("contact_unlocked", support_id)) == 2  # e-mail and phone
+    # E-mail and phone, each through its own channel and the authenticator app.
+    assert staff_events(app).count(("contact_unlocked", support_id)) == 4
 
 
 def test_deactivate_and_reactivate(app, as_admin, admin_id, customer, auth, outbox):
