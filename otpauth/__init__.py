@@ -23,6 +23,7 @@ from . import (
     delivery,
     errors,
     health,
+    metrics,
     otp,
     security,
     sessions,
@@ -70,6 +71,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(health.bp)
+    metrics.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     app.jinja_env.globals["SERVICE_NAME"] = app.config["SITE_NAME"]

@@ -12,6 +12,7 @@ from flask import Flask, Response, g, has_request_context, request
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from . import metrics
 from .extensions import db
 from .models import AuthEvent
 
@@ -69,6 +70,7 @@ def record(
     """Queue one event for writing at the end of the request."""
     if event not in EVENTS:
         raise ValueError(f"unknown audit event {event!r}")
+    metrics.count_event(event, channel)
     entry = AuthEvent(
         event=event,
         customer_id=int(customer_id) if customer_id else None,

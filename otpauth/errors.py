@@ -18,7 +18,7 @@ from limits.errors import StorageError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from . import audit
+from . import audit, metrics
 from .extensions import db, limiter, login_manager
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,7 @@ def handle_unavailable(exc: Exception) -> tuple:
         part = "database"
     else:
         part = "redis"
+        metrics.count_redis_error("web")
     log.error(
         "unavailable: %s failed during %s %s: %s",
         part,

@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 
 from .. import audit
 from ..contacts import mask
-from ..delivery import DeliveryError
+from ..delivery.policy import UNROUTABLE, unavailable_message
 from ..extensions import limiter
 from ..otp import otp_store
 from ..otp.store import IssueResult
@@ -64,13 +64,23 @@ def refusal(result: IssueResult) -> tuple[str, dict[str, str]]:
     return message, {"Retry-After": str(wait)}
 
 
-def _remember_pending(channel: str, contact_masked: str, tag: str, next_url: str | None) -> None:
+def _remember_pending(
+    channel: str, contact_masked: str, tag: str, next_url: str | None, prefix: str | None = None
+) -> None:
     session[PENDING] = {
         "channel": channel,
         "masked": contact_masked,
         "tag": tag,
         "next": next_url,
+        "prefix": prefix,  # the SMS budget's number prefix, counted on resends too
     }
+
+
+def blocked_page(issued: service.Issued, channel: str) -> tuple[str, int]:
+    """The message and status of a send refused for everyone (400 or 503)."""
+    if issued.blocked is service.Blocked.UNROUTABLE:
+        return UNROUTABLE, 400
+    return unavailable_message(channel), 503
 
 
 @bp.route("/request/", methods=["GET", "POST"])
@@ -80,15 +90,19 @@ def request_code() -> Any:
     form = RequestForm()
     if form.validate_on_submit():
         channel, contact = form.channel.data, form.normalized
-        try:
-            issued = service.request_code(channel, contact)
-        except DeliveryError as exc:
-            return render_template("otp/request.html", form=form, error=exc.user_message), 503
+        issued = service.request_code(channel, contact)
+        if issued.result is None:
+            error, status = blocked_page(issued, channel)
+            return render_template("otp/request.html", form=form, error=error), status
         if not issued.result.issued:
             message, headers = refusal(issued.result)
             return render_template("otp/request.html", form=form, error=message), 429, headers
         _remember_pending(
-            channel, mask(channel, contact), issued.tag, safe_next(request.values.get("next"))
+            channel,
+            mask(channel, contact),
+            issued.tag,
+            safe_next(request.values.get("next")),
+            service.sms_prefix(channel, contact),
         )
         return redirect(url_for(".verify"))
     return render_template("otp/request.html", form=form), 400 if form.errors else 200
@@ -143,10 +157,10 @@ def resend() -> Any:
     pending = session.get(PENDING)
     if not pending:
         return redirect(url_for(".request_code"))
-    try:
-        issued = service.resend_code(pending["channel"], pending["tag"])
-    except DeliveryError as exc:
-        return _verify_page(VerifyForm(formdata=None), pending, 503, error=exc.user_message)
+    issued = service.resend_code(pending["channel"], pending["tag"], pending.get("prefix"))
+    if issued.result is None:
+        error, status = blocked_page(issued, pending["channel"])
+        return _verify_page(VerifyForm(formdata=None), pending, status, error=error)
     if issued.result.status == "gone":
         session.pop(PENDING, None)
         flash("Your sign-in request has expired. Please ask for a new code.", "error")

@@ -8,12 +8,34 @@ from typing import Protocol
 
 @dataclass(frozen=True)
 class Message:
-    """One message to one recipient; ``html`` and ``subject`` are for e-mail only."""
+    """One message to one recipient; ``html`` and ``subject`` are for e-mail only.
+
+    ``status_callback``: where the SMS provider reports delivery (Twilio), if anywhere.
+    """
 
     to: str
     text: str
     subject: str = ""
     html: str | None = None
+    status_callback: str | None = None
+
+
+@dataclass(frozen=True)
+class SendJob:
+    """One code to deliver, as the request left it; the recipient is found at send time.
+
+    Every issued code becomes a job, a stranger's too (``customer_id`` ''), so customers
+    and strangers cost the request the same; the policy drops a job with no recipient.
+    ``code_id`` is the id stored with the code: a job whose code is no longer the live one
+    (replaced by a resend, used, cleared by unlock) is skipped, not sent.
+    """
+
+    channel: str
+    tag: str
+    code_id: str
+    code: str
+    customer_id: str
+    deadline: float  # epoch seconds: the end of the code's lifetime
 
 
 class DeliveryError(Exception):

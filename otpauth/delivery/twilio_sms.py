@@ -59,6 +59,8 @@ class TwilioSender:
             if self.from_.startswith("MG")
             else {"from_": self.from_}
         )
+        if message.status_callback:
+            sender["status_callback"] = message.status_callback
         try:
             self.client.messages.create(to=message.to, body=message.text, **sender)
         except TwilioException as exc:
