@@ -123,3 +123,18 @@ def test_finished_days_are_counted_once_today_live(app, customer, redis_client):
     assert first.total("wrong codes") == 1
     assert again.total("wrong codes") == 2  # today's new one; the finished day is not recounted
     assert again.row("wrong codes")[-1] == 1
+
+
+@pytest.mark.parametrize("settings", [{"SMS_MAX_PER_HOUR": 7}])
+def test_overview_shows_the_sms_budget_left(app, as_support, customer, auth, settings):
+    auth.request("9876543210", "sms")
+    html = as_support.get("/admin/").get_data(as_text=True)
+    assert "SMS budget left this hour</dt><dd>6</dd>" in html
+    assert "Queue depth" not in html  # inline mode has no queue
+
+
+@pytest.mark.parametrize("backend", ["servers"], indirect=True)  # the queue needs real Redis
+@pytest.mark.parametrize("settings", [{"DELIVERY_MODE": "queue"}])
+def test_overview_shows_the_queue_in_queue_mode(app, as_support, settings):
+    html = as_support.get("/admin/").get_data(as_text=True)
+    assert "Queue depth</dt><dd>0</dd>" in html and "Workers</dt><dd>0</dd>" in html

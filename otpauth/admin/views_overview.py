@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from flask import current_app, render_template, request
 
+from ..delivery import gates
+from ..delivery.queue import queue_stats
 from .blueprint import bp
 from .charts import bar_chart
 from .stats import SERIES, Stats, daily, hourly
@@ -21,12 +23,7 @@ class Operations:
 
 
 def operations() -> Operations:
-    """Read what the delivery package exposes about the queue and the hour's SMS budget."""
-    try:
-        from ..delivery import gates
-        from ..delivery.queue import queue_stats
-    except ImportError:  # TODO(issue 9): the gates and queue stats are not merged yet: "n/a"
-        return Operations(None, None, None)
+    """The queue (queue mode only) and the hour's SMS budget, as the delivery package counts."""
     sms_left = max(current_app.config["SMS_MAX_PER_HOUR"] - gates().sms_this_hour(), 0)
     if current_app.config["DELIVERY_MODE"] != "queue":
         return Operations(None, None, sms_left)
