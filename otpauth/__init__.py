@@ -23,6 +23,7 @@ from . import (
     delivery,
     errors,
     health,
+    i18n,
     metrics,
     otp,
     security,
@@ -51,6 +52,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     for warning in config.start_warnings(app.config):
         logging.getLogger(__name__).warning(warning)
 
+    i18n.init_app(app)
     try:
         db.init_app(app)
     except (ArgumentError, NoSuchModuleError) as exc:  # the URL itself, not a server outage

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from . import audit
 from .auth.forms import ActionForm
+from .i18n import time_zone_name
 from .sessions import customer_required
 
 bp = Blueprint("dashboard", __name__)
@@ -24,8 +25,15 @@ def root() -> Response:
 @bp.route("/dashboard/")
 @customer_required
 def index() -> str:
-    """Name, type, contacts (and whether verified), last login, recent sign-ins."""
+    """Name, type, contacts (and whether verified), the previous sign-in, recent ones."""
     sign_ins = audit.recent(customer_id=current_user.id, limit=5, event="login")
+    # The newest login is the one that opened this page; "previous" is the one before it.
+    previous = sign_ins[1] if len(sign_ins) > 1 else None
     return render_template(
-        "dashboard/index.html", customer=current_user, sign_ins=sign_ins, logout_form=ActionForm()
+        "dashboard/index.html",
+        customer=current_user,
+        sign_ins=sign_ins,
+        previous=previous,
+        time_zone_name=time_zone_name(),
+        logout_form=ActionForm(),
     )

@@ -162,7 +162,8 @@ def test_dashboard_shows_last_five_sign_ins(app, client, auth, customer, outbox,
         channel, sent = ("sms", sms) if i == 5 else ("email", outbox)
         login(auth, sent, "9876543210" if i == 5 else EMAIL, channel)
     page = client.get("/dashboard/").get_data(as_text=True)
-    rows = re.findall(r"<tr><td>[^<]+</td><td>([^<]+)</td><td>([^<]+)</td></tr>", page)
+    row = r"<tr><td><time [^>]+>[^<]+</time></td><td>([^<]+)</td><td>([^<]+)</td>"
+    rows = re.findall(row, page)
     assert rows == [("SMS", "203.0.113.5")] + [("e-mail", f"203.0.113.{i}") for i in (4, 3, 2, 1)]
 
 

@@ -121,11 +121,12 @@ def test_daily_failure_cap_refuses_requests(redis_client):
 
 def test_pending_reports_attempts_and_expiry(redis_client):
     store = make_store(redis_client)
-    assert store.pending(TAG) is None
+    assert store.pending(TAG) == (None, 0)
     issue(store)
     store.verify(TAG, H.code(TAG, "000000"))
-    live = store.pending(TAG)
+    live, resend_in = store.pending(TAG)
     assert live is not None and live.attempts_left == 4 and 295 <= live.expires_in <= 300
+    assert 55 <= resend_in <= 60  # the cooldown, read in the same round trip
 
 
 def test_live_code_id_names_the_latest_code_only(redis_client):

@@ -23,6 +23,7 @@ from ..delivery import gates as delivery_gates
 from ..delivery.gates import Admission, Ticket
 from ..delivery.notices import send_security_notice
 from ..extensions import db
+from ..i18n import current_language
 from ..models import Customer, utcnow
 from ..otp import hasher, otp_store
 from ..otp.codes import decoy_hash, generate_code
@@ -119,7 +120,8 @@ def _issue_and_send(channel: str, tag: str, customer_id: str, prefix: str | None
         return Issued(tag, result)
     audit.record("otp_queued", customer_id=result.customer_id, channel=channel, contact_hash=tag)
     deadline = time.time() + current_app.config["OTP_TTL_SECONDS"]
-    delivery().dispatch(SendJob(channel, tag, code_id, code, result.customer_id, deadline))
+    job = SendJob(channel, tag, code_id, code, result.customer_id, deadline, current_language())
+    delivery().dispatch(job)
     return Issued(tag, result)
 
 

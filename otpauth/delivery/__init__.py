@@ -14,10 +14,10 @@ from functools import partial
 
 import redis
 from flask import Flask, current_app, render_template
-
-from config import SERVICE_NAME
+from flask_babel import force_locale, gettext
 
 from .. import channels
+from ..i18n import current_language
 from .base import DeliveryError, FailingSender, Message, RecordingSender, Sender, SendJob
 from .gates import Gates
 from .pool import SendPool, defer, hand_over
@@ -67,17 +67,24 @@ def build_sender(app: Flask, channel: str) -> Sender:
     )
 
 
-def render_message(channel: str, to: str, code: str) -> Message:
-    """The message text for a code, from the channel's templates (``templates/email/``...)."""
+def render_message(channel: str, to: str, code: str, locale: str | None = None) -> Message:
+    """The message for a code in ``locale`` (default: the request's language).
+
+    From the channel's templates (``templates/email/``, ``templates/sms/``). A job sent
+    after the request passes the ``locale`` the code was asked for in.
+    """
     c = current_app.config
     context = {
         "code": code,
-        "service": SERVICE_NAME,
+        "service": c["SITE_NAME"],
         "host": c["PUBLIC_HOST"],
         "minutes": max(c["OTP_TTL_SECONDS"] // 60, 1),
         "seconds": c["OTP_TTL_SECONDS"],
     }
-    return render(channel, "otp", to, f"Your {SERVICE_NAME} sign-in code", context)
+    with force_locale(locale or current_language()):
+        context["lang"] = current_language()
+        subject = gettext("Your %(service)s sign-in code", service=c["SITE_NAME"])
+        return render(channel, "otp", to, subject, context)
 
 
 def render(channel: str, kind: str, to: str, subject: str, context: dict) -> Message:

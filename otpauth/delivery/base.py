@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from flask_babel import lazy_gettext as _l
+
 
 @dataclass(frozen=True)
 class Message:
@@ -36,6 +38,7 @@ class SendJob:
     code: str
     customer_id: str
     deadline: float  # epoch seconds: the end of the code's lifetime
+    locale: str = "en"  # the language the code was asked for in: the message's language
 
 
 class DeliveryError(Exception):
@@ -50,11 +53,13 @@ class DeliveryError(Exception):
     def __init__(self, reason: str, *, temporary: bool, user_message: str | None = None) -> None:
         super().__init__(reason)
         self.temporary = temporary
+        # Lazy: translated when a page shows it, in that page's language.
         self.user_message = user_message or (
-            "We could not send your code just now. Please try again in a minute."
+            _l("We could not send your code just now. Please try again in a minute.")
             if temporary
-            else "We could not send a code to this contact. "
-            "Please check it or use the other option."
+            else _l(
+                "We could not send a code to this contact. Please check it or use the other option."
+            )
         )
 
 

@@ -18,6 +18,7 @@ from enum import Enum
 
 import phonenumbers
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from .. import audit, metrics
 from ..contacts import mask
@@ -30,14 +31,14 @@ from .gates import Admission, Ticket
 log = logging.getLogger(__name__)
 
 UNAVAILABLE = {
-    "email": "E-mail is unavailable right now",
-    "sms": "Text messages are unavailable right now",
+    "email": _l("E-mail is unavailable right now"),
+    "sms": _l("Text messages are unavailable right now"),
 }
 OTHER_CHANNEL = {
-    "email": "You can ask for your code by text message instead.",
-    "sms": "You can ask for your code by e-mail instead.",
+    "email": _l("You can ask for your code by text message instead."),
+    "sms": _l("You can ask for your code by e-mail instead."),
 }
-UNROUTABLE = "We can't send text messages to this number."
+UNROUTABLE = _l("We can't send text messages to this number.")
 PLACEHOLDER = {"email": "nobody@invalid", "sms": "+10000000000"}
 MOBILE_TYPES = {
     phonenumbers.PhoneNumberType.MOBILE,
@@ -100,7 +101,7 @@ def deliver(job: SendJob, next_retry_in: float | None = None) -> Outcome:
     if customer is None:
         # The same CPU work as a real message, so a stranger's job loads this process (and
         # the pages it serves meanwhile) as much as a customer's; then it is dropped.
-        render_message(job.channel, PLACEHOLDER[job.channel], job.code)
+        render_message(job.channel, PLACEHOLDER[job.channel], job.code, job.locale)
         return _done(job, None, Outcome.NO_RECIPIENT, started)
     if time.time() >= job.deadline:
         return _give_up(job, customer, "expired", "the code expired before it went out", started)
@@ -124,7 +125,7 @@ def recipient(job: SendJob) -> Customer | None:
 def _send(job: SendJob, customer: Customer, next_retry_in: float | None, started: float) -> Outcome:
     from . import delivery, gates, render_message, status_callback_url
 
-    message = render_message(job.channel, customer.contact(job.channel) or "", job.code)
+    message = render_message(job.channel, customer.contact(job.channel) or "", job.code, job.locale)
     if job.channel == "sms":
         message = dataclasses.replace(message, status_callback=status_callback_url())
     sent = time.perf_counter()

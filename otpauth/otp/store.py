@@ -255,21 +255,29 @@ class OtpStore:
         expires_in = max(int(ttl[0]), 0) if ttl else 0
         return VerifyResult(_text(status), int(left), _text(customer_id), expires_in)  # type: ignore[arg-type]
 
-    def pending(self, tag: str) -> Pending | None:
-        """Attempts left and seconds to expiry of the live code, or None."""
-        k = self.keys(tag)["code"]
+    def pending(self, tag: str) -> tuple[Pending | None, int]:
+        """The live code (attempts left, seconds to expiry; None: no live code) and the
+        seconds until another may be sent (0: now), in one round trip."""
+        keys = self.keys(tag)
         pipe = self.redis.pipeline(transaction=False)
-        pipe.hget(k, "n")
-        pipe.ttl(k)
-        used, ttl = pipe.execute()
+        pipe.hget(keys["code"], "n")
+        pipe.ttl(keys["code"])
+        pipe.ttl(keys["cool"])
+        used, ttl, cool = pipe.execute()
+        resend_in = max(int(cool or 0), 0)
         if used is None or ttl is None or ttl < 0:
-            return None
-        return Pending(max(self.limits.max_attempts - int(used), 0), int(ttl))
+            return None, resend_in
+        return Pending(max(self.limits.max_attempts - int(used), 0), int(ttl)), resend_in
 
     def live_code_id(self, tag: str) -> str | None:
         """The id of ``tag``'s live code (None: used, expired or cleared since)."""
         value = self.redis.hget(self.keys(tag)["code"], "id")
         return None if value is None else _text(value)
+
+    def cooldown_left(self, tag: str) -> int:
+        """Seconds until another code may be sent to ``tag`` (0: it may be sent now)."""
+        ttl = self.redis.ttl(self.keys(tag)["cool"])
+        return max(int(ttl or 0), 0)
 
     def unlock(self, tag: str) -> int:
         """Forget a contact's failures, limits and live code (ops: ``customers unlock``)."""
