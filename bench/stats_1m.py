@@ -1,8 +1,8 @@
 """Benchmark: the console's overview page over 1,000,000 audit events.
 
 Seeds ``--events`` auth_events spread over the last 30 days (PostgreSQL: one COPY; SQLite:
-batched inserts) in a scratch database, runs ANALYZE, then times ``GET /admin/`` for a signed-in
-staff member ``--runs`` times. The first view counts the finished days and keeps them in
+batched inserts) in a scratch database, runs VACUUM ANALYZE, then times ``GET /admin/`` for a
+signed-in staff member ``--runs`` times. The first view counts the finished days and keeps them in
 Redis (``otpauth.admin.stats_cache``); it is reported apart from the median of the others.
 Usage: ``.venv/bin/python bench/stats_1m.py [--events 1000000] [--kind postgresql|sqlite]``
 """
@@ -67,8 +67,11 @@ def seed(app, n: int, kind: str) -> None:  # noqa: ANN001
                     batch = []
             db.session.execute(insert(AuthEvent), batch)
             db.session.commit()
-        db.session.execute(text("ANALYZE"))
-        db.session.commit()
+        # What autovacuum does soon after a bulk load: statistics, and the visibility map
+        # that lets the grouped queries read the index alone.
+        vacuum = "VACUUM ANALYZE auth_events" if kind == "postgresql" else "ANALYZE"
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(vacuum))
 
 
 def signed_in_client(app):  # noqa: ANN001, ANN201

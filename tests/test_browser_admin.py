@@ -39,6 +39,28 @@ def staff_token(live_server) -> str:
     return token
 
 
+def seed_history(live_server) -> None:  # noqa: ANN001
+    """A month of sign-in events, so the overview's charts have something to show."""
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    from otpauth.extensions import db
+    from otpauth.models import AuthEvent
+
+    rng, now = random.Random(11), datetime.now(UTC)
+    kinds = ["otp_requested"] * 5 + ["otp_sent"] * 5 + ["login"] * 4 + ["otp_verify_failed"]
+    with live_server.app.app_context():
+        db.session.add_all(
+            AuthEvent(
+                event=rng.choice(kinds),
+                channel=rng.choice(["email", "sms"]),
+                at=now - timedelta(minutes=rng.randrange(30 * 24 * 60)),
+            )
+            for _ in range(1500)
+        )
+        db.session.commit()
+
+
 def lock_out_customer(live_server) -> None:  # noqa: ANN001
     """The demo customer asks for a code and guesses wrong until the daily cap locks them."""
     auth = Auth(live_server.app.test_client())
@@ -73,6 +95,7 @@ def test_setup_login_search_unlock(live_server, page, shoot_page, staff_token):
     shoot("login-code")
     page.click("main button[type=submit]")
     page.wait_for_url(f"{url}/admin/")
+    seed_history(live_server)
     lock_out_customer(live_server)
     page.reload()
     assert page.locator("svg.chart").count() == 14
