@@ -32,9 +32,12 @@ def test_create_prints_a_link_and_stores_only_its_hash(app, runner, clean_staff)
         assert staff.email == "ops@example.com" and staff.role == "support"
         assert staff.setup_token_hash != token and token not in staff.setup_token_hash
         assert staff.password_hash is None
+        first_hash = staff.setup_token_hash
     assert "setup pending" in runner.invoke(args=["staff", "list"]).output
-    again = create(runner)
-    assert again.exit_code == 1 and "already exists" in again.output
+    again = create(runner)  # setup never finished: a new link, the first one void
+    assert again.exit_code == 0 and LINK.search(again.output).group(1) != token
+    with app.app_context():
+        assert db.session.scalar(select(Staff.setup_token_hash)) != first_hash
     assert create(runner, role="root").exit_code == 2
     assert create(runner, email="nope").exit_code == 1
 

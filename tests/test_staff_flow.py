@@ -83,6 +83,13 @@ def test_setup_then_login_with_password_and_code(app, client, runner, clean_staf
     assert ("authenticator_added", None) not in events
 
 
+def test_a_set_up_member_cannot_be_created_again(client, runner, clean_staff):
+    set_up(client, runner)
+    args = ["--email", "ravi@ops.example.com", "--name", "R", "--role", "support"]
+    again = runner.invoke(args=["staff", "create", *args])
+    assert again.exit_code == 1 and "already exists" in again.output
+
+
 def test_a_recovery_code_signs_in_once(client, runner, clean_staff):
     _, codes = set_up(client, runner)
     assert sign_in(client, codes[0]).headers["Location"] == "/admin/"

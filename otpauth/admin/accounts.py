@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from config import STAFF_ROLES
 
-from .. import audit
+from .. import audit, authenticators
 from ..contacts import InvalidContact, normalize_email
 from ..extensions import db
 from ..models import Staff, utcnow
@@ -31,7 +31,10 @@ def token_hash(token: str) -> str:
 
 
 def create(email: str, name: str, role: str) -> tuple[Staff, str]:
-    """A new staff member and their setup token (shown once, stored only hashed)."""
+    """A new staff member and their setup token (shown once, stored only hashed).
+
+    For a member who never finished the setup (no authenticator app), a new link instead.
+    """
     try:
         email = normalize_email(email)
     except InvalidContact as exc:
@@ -41,10 +44,14 @@ def create(email: str, name: str, role: str) -> tuple[Staff, str]:
         raise StaffError("The name must be 1 to 200 characters.")
     if role not in STAFF_ROLES:
         raise StaffError("The role must be admin or support.")
-    if db.session.scalar(select(Staff.id).where(Staff.email == email)) is not None:
+    staff = db.session.scalar(select(Staff).where(Staff.email == email))
+    if staff is not None and authenticators.get(staff.kind, staff.id) is not None:
         raise StaffError("A staff member with this e-mail address already exists.")
+    if staff is None:
+        staff = Staff(email=email, name=name, role=role)
+    else:  # a setup never finished: a fresh link, and the old one and any password are void
+        staff.name, staff.role, staff.active, staff.password_hash = name, role, True, None
     token = secrets.token_urlsafe(32)
-    staff = Staff(email=email, name=name, role=role)
     staff.setup_token_hash = token_hash(token)
     staff.setup_expires_at = utcnow() + SETUP_VALID
     db.session.add(staff)
