@@ -116,3 +116,13 @@ def test_wrong_codes_count_toward_the_lockout(client, runner, clean_staff):
         data={"email": "ravi@ops.example.com", "password": PASSWORD, "csrf_token": token},
     )
     assert locked.status_code == 429
+
+
+def test_a_reissued_link_voids_a_half_finished_setup(client, runner, clean_staff):
+    args = ["staff", "create", "--email", "ravi@ops.example.com", "--name", "Ravi"]
+    link = LINK.search(runner.invoke(args=[*args, "--role", "admin"]).output).group(1)
+    token = token_on(client, link)
+    client.post(link, data={"password": PASSWORD, "confirm": PASSWORD, "csrf_token": token})
+    assert client.get(link).status_code == 200  # the enrolment step
+    runner.invoke(args=[*args, "--role", "support"])
+    assert client.get(link).status_code == 404

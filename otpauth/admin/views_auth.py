@@ -101,7 +101,8 @@ def setup(token: str) -> Any:
 def _enrol(pending: dict) -> Any:
     """The second half of the setup page: scan, confirm, see the recovery codes once."""
     staff = db.session.get(Staff, pending["id"])
-    if staff is None or not staff.active:
+    # A link re-issued since (``staff create`` again) voids this half-finished setup.
+    if staff is None or not staff.active or staff.setup_token_hash or not staff.password_hash:
         session.pop(SETUP, None)
         return render_template("admin/link_dead.html"), 404
     form = CodeForm()
