@@ -65,7 +65,8 @@ def seed(app, n: int, kind: str) -> None:  # noqa: ANN001
                 if len(batch) == 50_000:
                     db.session.execute(insert(AuthEvent), batch)
                     batch = []
-            db.session.execute(insert(AuthEvent), batch)
+            if batch:
+                db.session.execute(insert(AuthEvent), batch)
             db.session.commit()
         # What autovacuum does soon after a bulk load: statistics, and the visibility map
         # that lets the grouped queries read the index alone.
