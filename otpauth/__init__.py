@@ -7,11 +7,14 @@ import os
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 import config
+from config import ConfigError
 
 from . import (
     account,
+    admin,
     audit,
     auth,
     challenge,
@@ -51,7 +54,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         logging.getLogger(__name__).warning(warning)
 
     i18n.init_app(app)
-    db.init_app(app)
+    try:
+        db.init_app(app)
+    except (ArgumentError, NoSuchModuleError) as exc:  # the URL itself, not a server outage
+        raise ConfigError(
+            f"DATABASE_URL is not a usable SQLAlchemy URL ({type(exc).__name__})"
+        ) from None
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
     csrf.init_app(app)
     mail.init_app(app)
@@ -63,6 +71,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     audit.init_app(app)
     security.init_app(app)
     auth.init_app(app)
+    admin.init_app(app)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(health.bp)

@@ -354,3 +354,43 @@ class OtpStore:
         )
         result = VerifyResult(_text(status), int(left), _text(customer_id), max(int(ttl), 0))  # type: ignore[arg-type]
         return result, int(step)
+
+    def contact_state(self, tag: str) -> ContactState:
+        """The live state of one contact for the support panel, in one round trip."""
+        k, lim = self.keys(tag), self.limits
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hget(k["code"], "n")
+        pipe.ttl(k["code"])
+        pipe.ttl(k["cool"])
+        pipe.get(k["sends"])
+        pipe.get(k["fails"])
+        pipe.ttl(k["fails"])
+        used, code_ttl, cool_ttl, sends, fails, fails_ttl = pipe.execute()
+        pending = None
+        if used is not None and code_ttl is not None and code_ttl > 0:
+            pending = Pending(max(lim.max_attempts - int(used), 0), int(code_ttl))
+        fails_today = int(fails or 0)
+        return ContactState(
+            pending=pending,
+            cooldown=max(int(cool_ttl or 0), 0),
+            sends_left=max(lim.max_requests - int(sends or 0), 0),
+            fails_today=fails_today,
+            locked_for=max(int(fails_ttl or 0), 1)
+            if fails_today >= lim.max_failures_per_day
+            else 0,
+        )
+
+
+@dataclass(frozen=True)
+class ContactState:
+    """What support sees of one contact: live code, cooldown, sends left, failures today."""
+
+    pending: Pending | None
+    cooldown: int  # seconds until a resend is allowed (0: now)
+    sends_left: int  # in the current window
+    fails_today: int
+    locked_for: int  # seconds the daily cap still refuses requests (0: not locked)
+
+    @property
+    def locked(self) -> bool:
+        return self.locked_for > 0
