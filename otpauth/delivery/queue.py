@@ -11,7 +11,7 @@ import redis
 from flask import current_app
 from rq import Queue
 
-from ..redis import get_redis
+from ..redis import queue_redis
 from .base import DeliveryError, Message
 from .sealing import seal
 
@@ -21,7 +21,7 @@ JOB_FUNCTION = "otpauth.delivery.jobs.deliver"
 
 def get_queue(connection: redis.Redis | None = None) -> Queue:
     """The delivery queue on ``connection`` (default: the app's Redis)."""
-    return Queue(QUEUE_NAME, connection=connection if connection is not None else get_redis())
+    return Queue(QUEUE_NAME, connection=connection if connection is not None else queue_redis())
 
 
 def enqueue(channel: str, message: Message, *, ttl: int) -> str:
