@@ -10,7 +10,7 @@ from flask import Flask
 
 import config
 
-from . import audit, auth, cli, dashboard, delivery, errors, health, otp, security
+from . import audit, auth, cli, dashboard, delivery, errors, health, otp, security, sqlite
 from . import redis as redis_ext
 from .extensions import csrf, db, mail, migrate
 
@@ -33,6 +33,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     )
 
     db.init_app(app)
+    sqlite.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
     csrf.init_app(app)
     mail.init_app(app)
