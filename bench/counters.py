@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections import Counter, defaultdict
 from typing import Any
 
 REQUESTS: Counter[str] = Counter()
 SQL: Counter[str] = Counter()
 REDIS: defaultdict[str, Counter[str]] = defaultdict(Counter)
-_current = ["-"]
+_local = threading.local()  # the step this thread serves; none: a background thread
 _SCRIPT_COMMANDS = (b"EVALSHA", b"EVAL", b"FCALL")
 
 
@@ -47,7 +48,7 @@ def _install_counters() -> None:
     original = redis.connection.AbstractConnection.send_packed_command
 
     def counted(self: Any, command: Any, check_health: bool = True) -> None:
-        REDIS[_current[0]][purpose(command)] += 1
+        REDIS[_step()][purpose(command)] += 1
         return original(self, command, check_health)
 
     redis.connection.AbstractConnection.send_packed_command = counted  # type: ignore[method-assign]
@@ -59,7 +60,17 @@ def _install_counters() -> None:
 
     @event.listens_for(Engine, "before_cursor_execute")
     def _sql(*_args: Any) -> None:
-        SQL[_current[0]] += 1
+        SQL[_step()] += 1
+
+
+MARKER = os.path.join(os.environ.get("BENCH_COUNTERS_DIR", "/nonexistent"), "counting")
+
+
+def _step() -> str:
+    step = getattr(_local, "step", None)
+    if step:
+        return step
+    return "background" if os.path.exists(MARKER) else "uncounted"
 
 
 def _dump() -> None:
@@ -83,7 +94,9 @@ class Counting:
 
     def __call__(self, environ: dict, start_response: Any) -> Any:
         step = f"{environ['REQUEST_METHOD']} {environ.get('PATH_INFO', '')}"
-        _current[0] = step
+        if not os.path.exists(MARKER):  # warm-up, probes: not counted
+            step = "uncounted"
+        _local.step = step
         REQUESTS[step] += 1
         result = self.app(environ, start_response)
         try:
@@ -91,7 +104,7 @@ class Counting:
         finally:
             if hasattr(result, "close"):
                 result.close()
-            _current[0] = "-"
+            _local.step = None
 
 
 def post_worker_init(worker: Any) -> None:

@@ -77,6 +77,14 @@ class Results:
     seconds: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def merge(self, other: Results) -> None:
+        """Add ``other``'s logins, samples and seconds to these."""
+        self.logins += other.logins
+        self.failures += other.failures
+        self.seconds += other.seconds
+        for name, samples in other.steps.items():
+            self.steps[name].extend(samples)
+
 
 def _expect(status: int, wanted: int, step: str) -> None:
     if status != wanted:

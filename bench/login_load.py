@@ -56,48 +56,78 @@ def otpauth_env(args: argparse.Namespace, redis_url: str, smtp_port: int, db_url
     }
 
 
-def phase(
-    args: argparse.Namespace, name: str, stack: ExitStack, env: dict, app: str, code_for
-) -> dict:
-    """Start ``app`` under gunicorn, warm it up, measure, probe memory, stop it."""
-    port, url = args.port_base + (0 if name == "baseline" else 1), args.redis_url
-    counters_dir = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
-    env = {**env, "BENCH_COUNTERS_DIR": str(counters_dir)}
-    gunicorn = servers.gunicorn(app, port, args.workers, env, counters_dir / "gunicorn.log")
-    master = stack.enter_context(gunicorn)
-    servers.wait_healthy(port)
-    warm = loadclient.run(
-        port, code_for, clients=args.clients, first=0, count=args.warmup, seconds=30
-    )
-    if warm.failures:
-        raise SystemExit(f"bench: {name} warm-up failed: {warm.failures[:3]}")
-    cpu_before, commands_before = servers.cpu_seconds(master.pid), servers.redis_commands(url)
-    measured = loadclient.run(
-        port,
-        code_for,
-        clients=args.clients,
-        first=args.warmup,
-        count=args.logins,
-        seconds=args.seconds,
-    )
-    cpu = servers.cpu_seconds(master.pid) - cpu_before
-    commands = servers.redis_commands(url) - commands_before
-    memory = servers.memory_probe(port, code_for, args.warmup + args.logins + 1, url)
-    servers.stop(master)
-    return {
-        "name": name,
-        "results": measured,
-        "cpu_seconds": cpu,
-        "redis_commands": commands,
-        "counters": servers.read_counters(counters_dir),
-        "memory": memory,
-    }
+class Contender:
+    """One app under gunicorn: its port, processes, counters and what was measured."""
+
+    def __init__(self, name: str, app: str, port: int, code_for, stack: ExitStack) -> None:  # noqa: ANN001
+        self.name, self.app, self.port, self.code_for = name, app, port, code_for
+        self.stack = stack
+        self.counters = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
+        self.next_login = 0
+        self.results = loadclient.Results()
+        self.cpu = 0.0
+        self.commands = 0
+
+    def start(self, env: dict, workers: int) -> None:
+        env = {**env, "BENCH_COUNTERS_DIR": str(self.counters)}
+        log = self.counters / "gunicorn.log"
+        self.master = self.stack.enter_context(
+            servers.gunicorn(self.app, self.port, workers, env, log)
+        )
+        servers.wait_healthy(self.port)
+
+    def drive(self, clients: int, count: int, seconds: float, measured: bool, url: str) -> None:
+        """Run the load for ``seconds`` (at most ``count`` logins); add it up if ``measured``."""
+        cpu, commands = servers.cpu_seconds(self.master.pid), servers.redis_commands(url)
+        run = loadclient.run(
+            self.port,
+            self.code_for,
+            clients=clients,
+            first=self.next_login,
+            count=count,
+            seconds=seconds,
+        )
+        self.next_login += run.logins + len(run.failures)
+        if run.failures:
+            raise SystemExit(f"bench: {self.name}: {len(run.failures)} failed, {run.failures[:3]}")
+        if measured:
+            self.cpu += servers.cpu_seconds(self.master.pid) - cpu
+            self.commands += servers.redis_commands(url) - commands
+            self.results.merge(run)
+
+    def finish(self, url: str) -> dict:
+        memory = servers.memory_probe(self.port, self.code_for, self.next_login, url)
+        servers.stop(self.master)
+        return {
+            "name": self.name,
+            "results": self.results,
+            "cpu_seconds": self.cpu,
+            "redis_commands": self.commands,
+            "counters": servers.read_counters(self.counters),
+            "memory": memory,
+        }
+
+
+def measure(args: argparse.Namespace, contenders: list[Contender]) -> None:
+    """Warm both up, then alternate them in short rounds, so a change in the machine's
+    background load falls on both alike."""
+    for contender in contenders:
+        contender.drive(args.clients, args.warmup, 60, False, args.redis_url)
+        (contender.counters / "counting").touch()  # bench/counters.py counts from now on
+    rounds = max(1, round(args.seconds / args.round_seconds))
+    for _ in range(rounds):
+        for contender in contenders:
+            count = args.logins // rounds
+            contender.drive(args.clients, count, args.round_seconds, True, args.redis_url)
+    for contender in contenders:
+        (contender.counters / "counting").unlink()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--seconds", type=float, default=20, help="measured seconds per app")
+    parser.add_argument("--seconds", type=float, default=30, help="measured seconds per app")
+    parser.add_argument("--round-seconds", type=float, default=3, help="seconds per turn")
     parser.add_argument("--logins", type=int, default=6000, help="most logins per app")
     parser.add_argument("--warmup", type=int, default=80, help="logins before measuring")
     parser.add_argument("--clients", type=int, default=8)
@@ -113,21 +143,25 @@ def main() -> int:
     args.seconds = min(max(args.seconds, 1), 120)
     args.logins = min(max(args.logins, 10), 50000)
     with ExitStack() as stack:
-        redis_url = args.redis_url = stack.enter_context(servers.private_redis(args.port_base + 9))
+        url = args.redis_url = stack.enter_context(servers.private_redis(args.port_base + 9))
         sink = stack.enter_context(servers.smtp_sink())
-        store = redis.Redis.from_url(redis_url)
+        store = redis.Redis.from_url(url)
 
         def baseline_code(contact: str) -> str:
             return store.get(f"baseline:code:{contact}").decode()
 
-        env = {"BASELINE_REDIS_URL": redis_url}
-        baseline = phase(args, "baseline", stack, env, "bench.baseline_app:app", baseline_code)
-        store.flushall()
         db_url = stack.enter_context(servers.database(args.db, args.pg_url))
-        env = otpauth_env(args, redis_url, sink.port, db_url)
-        servers.prepare_database(env, args.warmup + args.logins + 2)
-        otpauth = phase(args, "otpauth", stack, env, "wsgi:app", sink.code_for)
-    figures = report(args, baseline, otpauth, machine())
+        env = otpauth_env(args, url, sink.port, db_url)
+        servers.prepare_database(env, args.warmup + args.logins + 10)
+        baseline = Contender(
+            "baseline", "bench.baseline_app:app", args.port_base, baseline_code, stack
+        )
+        otpauth = Contender("otpauth", "wsgi:app", args.port_base + 1, sink.code_for, stack)
+        baseline.start({"BASELINE_REDIS_URL": url}, args.workers)
+        otpauth.start(env, args.workers)
+        measure(args, [baseline, otpauth])
+        phases = [baseline.finish(url), otpauth.finish(url)]
+    figures = report(args, *phases, machine())
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2))
     return 0

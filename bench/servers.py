@@ -60,21 +60,44 @@ def private_redis(port: int) -> Iterator[str]:
 
 
 class CodeSink:
-    """aiosmtpd handler: keeps the latest code per recipient for the load client."""
+    """aiosmtpd handler (in a process of its own): prints "recipient code" per message."""
 
-    def __init__(self) -> None:
-        self.codes: dict[str, str] = {}
-        self.ready = threading.Condition()
-        self.port = 0
+    def __init__(self, out) -> None:  # noqa: ANN001
+        self.out = out
 
     async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201
         message = message_from_bytes(envelope.content, policy=policy.default)
         match = CODE_RE.search(message.get_body(("plain",)).get_content())
-        with self.ready:
-            for recipient in envelope.rcpt_tos:
-                self.codes[recipient.lower()] = match.group(1) if match else ""
-            self.ready.notify_all()
+        for recipient in envelope.rcpt_tos:
+            self.out.write(f"{recipient.lower()} {match.group(1) if match else '-'}\n")
+        self.out.flush()
         return "250 Message accepted for delivery"
+
+
+def _serve_sink(port: int) -> None:
+    """The sink process: serve SMTP on 127.0.0.1:``port`` until stopped."""
+    from aiosmtpd.controller import Controller
+
+    controller = Controller(CodeSink(sys.stdout), hostname="127.0.0.1", port=port)
+    controller.start()
+    print("ready", flush=True)
+    threading.Event().wait()
+
+
+class Codes:
+    """The codes the sink process reports, for the load client to wait on."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.codes: dict[str, str] = {}
+        self.ready = threading.Condition()
+
+    def read(self, stream) -> None:  # noqa: ANN001
+        for line in stream:
+            recipient, _, code = line.strip().partition(" ")
+            with self.ready:
+                self.codes[recipient] = code
+                self.ready.notify_all()
 
     def code_for(self, contact: str) -> str:
         with self.ready:
@@ -84,20 +107,26 @@ class CodeSink:
 
 
 @contextmanager
-def smtp_sink() -> Iterator[CodeSink]:
-    from aiosmtpd.controller import Controller
-
+def smtp_sink() -> Iterator[Codes]:
+    """An SMTP sink in its own process (its parsing must not slow the load client)."""
     sys.path.insert(0, str(ROOT))
     from tests.smtp_server import free_port
 
-    sink = CodeSink()
-    sink.port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
-    controller.start()
+    codes = Codes(free_port())
+    command = [
+        sys.executable,
+        "-c",
+        f"from bench.servers import _serve_sink; _serve_sink({codes.port})",
+    ]
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
-        yield sink
+        if proc.stdout.readline().strip() != "ready":  # type: ignore[union-attr]
+            raise SystemExit("bench: the SMTP sink did not start")
+        threading.Thread(target=codes.read, args=(proc.stdout,), daemon=True).start()
+        yield codes
     finally:
-        controller.stop()
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 @contextmanager

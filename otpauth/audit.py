@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 WRITER_KEY = "otpauth.audit"
 # Seconds a production event may wait in its process's buffer (a fraction of a statement
 # per login instead of two transactions); the tests write each request's events at its end.
-DEFAULT_FLUSH_SECONDS = 0.2
+DEFAULT_FLUSH_SECONDS = 1.0
 
 EVENTS = (
     # Sign-in.

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from .. import audit
 from ..contacts import mask
@@ -105,17 +105,32 @@ def verify_code(channel: str, tag: str, code: str) -> tuple[VerifyResult, Custom
             event, customer_id=result.customer_id or None, channel=channel, contact_hash=tag
         )
         return result, None
-    customer = db.session.get(Customer, int(result.customer_id)) if result.customer_id else None
-    if customer is None or not customer.active:
+    customer = stamp_login(int(result.customer_id), channel) if result.customer_id else None
+    if customer is None:
         # Only reachable if the customer was removed or deactivated after the request.
         audit.record("otp_verify_failed", channel=channel, contact_hash=tag)
         return VerifyResult("expired"), None
-    now = utcnow()
-    customer.last_login_at = now
-    if channel == "email":
-        customer.email_verified_at = customer.email_verified_at or now
-    else:
-        customer.phone_verified_at = customer.phone_verified_at or now
-    db.session.commit()
     audit.record("login", customer_id=customer.id, channel=channel, contact_hash=tag)
     return result, customer
+
+
+def stamp_login(customer_id: int, channel: str) -> Customer | None:
+    """Stamp the login (and the contact as verified) on an active customer; return it.
+
+    One statement (UPDATE ... RETURNING) checks, stamps and loads; the customer comes back
+    detached with every column loaded, so nothing reloads it after the commit.
+    """
+    now = utcnow()
+    verified = Customer.email_verified_at if channel == "email" else Customer.phone_verified_at
+    statement = (
+        update(Customer)
+        .where(Customer.id == customer_id, Customer.active.is_(True))
+        .values({Customer.last_login_at: now, verified: func.coalesce(verified, now)})
+        .returning(Customer)
+        .execution_options(synchronize_session=False)  # RETURNING brings the row back
+    )
+    customer = db.session.scalars(statement).one_or_none()
+    if customer is not None:
+        db.session.expunge(customer)
+    db.session.commit()
+    return customer
