@@ -8,12 +8,16 @@ and an exit, never a traceback.
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 SERVICE_NAME = "Waste Billing"  # the default of SITE_NAME
 SUPPORTED_LANGUAGES = ("en", "hi")  # languages with a message catalog in otpauth/translations
-DEV_SECRET_KEY = "dev-only-not-secret-change-me"  # noqa: S105 - refused in production
+# Keys once printed in this file: never a working key anywhere, refused in production.
+PUBLISHED_KEYS = ("dev-only-not-secret-change-me", "testing-secret-key")
+SECRET_KEY_FILE = "secret_key"  # under instance/: development's generated key
 CUSTOMER_TYPES = ("Household", "Commercial", "Industrial", "Institutional")
 STAFF_ROLES = ("admin", "support")
 
@@ -247,7 +251,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
-    SECRET_KEY = DEV_SECRET_KEY
+    # No SECRET_KEY here: finalize() generates one under instance/ (see instance_secret_key).
     EMAIL_BACKEND = "console"
     SMS_BACKEND = "console"
 
@@ -255,7 +259,6 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
-    SECRET_KEY = "testing-secret-key"  # noqa: S105
 
 
 class ProductionConfig(Config):
@@ -292,6 +295,13 @@ def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
 def finalize(settings: dict[str, Any], instance_path: str) -> dict[str, Any]:
     """Derive the dependent settings and refuse unsafe production set-ups."""
     check(settings)
+    if not settings.get("SECRET_KEY"):
+        # Never a key printed in the source: development keeps one random key per instance
+        # directory; testing draws a new one for every app.
+        dev = settings.get("ENV_NAME") == "development"
+        settings["SECRET_KEY"] = (
+            instance_secret_key(instance_path) if dev else secrets.token_hex(32)
+        )
     if not settings.get("DATABASE_URL"):
         settings["DATABASE_URL"] = "sqlite:///" + os.path.join(instance_path, "otpauth.sqlite")
     settings["SQLALCHEMY_DATABASE_URI"] = settings["DATABASE_URL"]
@@ -311,7 +321,7 @@ def check(settings: Mapping[str, Any]) -> None:
         return
     if not settings.get("SECRET_KEY"):
         raise ConfigError("SECRET_KEY is required in production")
-    if settings["SECRET_KEY"] == DEV_SECRET_KEY or len(settings["SECRET_KEY"]) < 16:
+    if settings["SECRET_KEY"] in PUBLISHED_KEYS or len(settings["SECRET_KEY"]) < 16:
         raise ConfigError("SECRET_KEY must be a long random value in production")
     if not settings.get("REDIS_URL"):
         raise ConfigError(
@@ -322,3 +332,54 @@ def check(settings: Mapping[str, Any]) -> None:
             raise ConfigError(
                 f"{name}=console is refused in production: codes must never be printed"
             )
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """The key kept in ``instance/secret_key`` (mode 600), generated on the first start."""
+    path = os.path.join(instance_path, SECRET_KEY_FILE)
+    if not os.path.exists(path):
+        os.makedirs(instance_path, exist_ok=True)
+        draft = f"{path}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32) + "\n")
+        try:
+            os.link(draft, path)  # atomic: two processes starting at once keep one key
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(draft)
+    if os.stat(path).st_mode & 0o077:
+        os.chmod(path, 0o600)
+    with open(path, encoding="ascii") as key_file:
+        key = key_file.read().strip()
+    if len(key) < 32:
+        raise ConfigError(f"{path} does not hold a key; delete it to generate a new one")
+    return key
+
+
+def _local_url(url: str) -> bool:
+    """True for SQLite, a Unix socket or loopback hosts (every host of a cluster URL)."""
+    parts = urlsplit(url)
+    if parts.scheme.startswith("sqlite") or parts.scheme == "unix":
+        return True
+    hosts = parts.netloc.rpartition("@")[2].split(",")
+    for host in hosts:
+        name = host.rsplit(":", 1)[0] if host.count(":") == 1 or "]" in host else host
+        if name.strip("[]").lower() not in ("", "localhost", "::1") and not name.startswith("127."):
+            return False
+    return True
+
+
+def start_warnings(settings: Mapping[str, Any]) -> list[str]:
+    """Lines to log at start: real services reached by a profile that is not production."""
+    if settings.get("ENV_NAME") == "production":
+        return []
+    return [
+        f"{name} points at a non-local server but OTPAUTH_ENV is {settings.get('ENV_NAME')!r}: "
+        "set OTPAUTH_ENV=production (and its SECRET_KEY) for real data"
+        for name in ("DATABASE_URL", "REDIS_URL", "QUEUE_REDIS_URL")
+        if settings.get(name)
+        and not _local_url(settings[name])
+        and (name != "QUEUE_REDIS_URL" or settings[name] != settings.get("REDIS_URL"))
+    ]

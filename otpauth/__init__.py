@@ -10,7 +10,21 @@ from flask import Flask
 
 import config
 
-from . import audit, auth, cli, dashboard, delivery, errors, health, otp, security, sqlite
+from . import (
+    account,
+    audit,
+    auth,
+    channels,
+    cli,
+    dashboard,
+    delivery,
+    errors,
+    health,
+    otp,
+    security,
+    sessions,
+    sqlite,
+)
 from . import redis as redis_ext
 from .extensions import csrf, db, mail, migrate
 
@@ -31,6 +45,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    for warning in config.start_warnings(app.config):
+        logging.getLogger(__name__).warning(warning)
 
     db.init_app(app)
     sqlite.init_app(app)
@@ -39,13 +55,16 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     mail.init_app(app)
     redis_ext.init_app(app, client=(overrides or {}).get("REDIS_CLIENT"))
     otp.init_app(app)
+    sessions.init_app(app)
     delivery.init_app(app)
     audit.init_app(app)
     security.init_app(app)
     auth.init_app(app)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(account.bp)
     app.register_blueprint(health.bp)
     errors.init_app(app)
     cli.init_app(app)
     app.jinja_env.globals["SERVICE_NAME"] = app.config["SITE_NAME"]
+    app.jinja_env.globals["CHANNELS"] = channels.CHANNELS
     return app

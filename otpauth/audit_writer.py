@@ -15,6 +15,7 @@ import atexit
 import logging
 import os
 import threading
+import weakref
 from typing import Any
 
 from flask import Flask
@@ -31,6 +32,14 @@ MAX_BATCH = 500  # rows per INSERT: ~4500 bound parameters, under every driver's
 class AuditWriter:
     """The rows of one app: written at once, or buffered and written by a flusher thread."""
 
+    instances: weakref.WeakSet[AuditWriter] = weakref.WeakSet()
+
+    @classmethod
+    def flush_all(cls) -> None:
+        """Write every writer's buffer now (the tests, between two tests)."""
+        for writer in list(cls.instances):
+            writer.flush()
+
     def __init__(self, app: Flask, interval: float) -> None:
         self.app, self.interval = app, interval
         self._rows: list[dict[str, Any]] = []
@@ -38,6 +47,7 @@ class AuditWriter:
         self._writing = threading.Lock()  # one batch at a time (flusher and exit)
         self._wake = threading.Event()
         self._pid = 0  # the process whose flusher thread runs (a fork has none)
+        AuditWriter.instances.add(self)
 
     def add(self, rows: list[dict[str, Any]]) -> None:
         """Write ``rows`` now (interval 0, in the caller's session) or buffer them."""

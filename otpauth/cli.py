@@ -12,11 +12,12 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from config import CUSTOMER_TYPES
 
-from . import audit
-from .contacts import InvalidContact, mask, normalize_email, normalize_phone
+from . import audit, authenticators, channels
+from .contacts import InvalidContact, normalize_email, normalize_phone
 from .extensions import db
 from .models import Customer
 from .otp import hasher, otp_store
+from .otp.totp import InvalidToken
 
 
 class OpsGroup(AppGroup):
@@ -36,6 +37,7 @@ class OpsGroup(AppGroup):
 
 customers = OpsGroup("customers", help="Create, list and unlock customers.")
 audit_cli = OpsGroup("audit", help="Read the sign-in audit trail.")
+totp_cli = OpsGroup("totp", help="Authenticator-app secrets.")
 
 
 def _clean(value: str | None, normalize: Callable[[str], str], label: str) -> str | None:
@@ -115,11 +117,14 @@ def create_customer(
 @click.option("--phone", default=None, help="Unlock sign-in by SMS for this number.")
 def unlock(email: str | None, phone: str | None) -> None:
     """Lift the daily failure cap, send limits and cooldown of a contact, and kill its code."""
-    email, phone = _contacts(email, phone)
-    for channel, contact in (("email", email), ("sms", phone)):
-        if contact is not None:
-            removed = otp_store().unlock(hasher().tag(channel, contact))
-            click.echo(f"unlocked {mask(channel, contact)} ({channel}): {removed} key(s) cleared")
+    for contact in filter(None, _contacts(email, phone)):
+        # Every channel this contact signs in through: its own, and the authenticator app.
+        for channel in channels.CHANNELS.values():
+            if channel.contact_kind(contact).name != channels.detect(contact):
+                continue
+            removed = otp_store().unlock(hasher().tag(channel.name, contact))
+            shown = channel.mask(contact)
+            click.echo(f"unlocked {shown} ({channel.name}): {removed} key(s) cleared")
 
 
 @customers.command("list")
@@ -156,7 +161,22 @@ def tail(customer_id: int | None, limit: int) -> None:
         )
 
 
+@totp_cli.command("rotate-keys")
+def rotate_keys() -> None:
+    """Re-encrypt every authenticator secret with the first TOTP_ENCRYPTION_KEYS key."""
+    try:
+        count = authenticators.rotate_keys()
+    except InvalidToken:
+        db.session.rollback()
+        raise click.ClickException(
+            "a secret opens with none of TOTP_ENCRYPTION_KEYS; nothing was changed. "
+            "List the old key again (after the new one) and retry."
+        ) from None
+    click.echo(f"re-encrypted {count} authenticator secret(s) with the first key")
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups."""
     app.cli.add_command(customers)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(totp_cli)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-CHANNELS = ("email", "sms")
 MAX_CONTACT_LENGTH = 254
 
 
@@ -43,18 +42,28 @@ def normalize_phone(raw: str, region: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def mask_email(contact: str) -> str:
+    """A display form of an address: ``t***@example.com``."""
+    local, _, domain = contact.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def mask_phone(contact: str) -> str:
+    """A display form of a number: ``+91******3210``."""
+    return contact[:3] + "*" * max(len(contact) - 7, 2) + contact[-4:]
+
+
+# The two helpers below ask the channel registry (``otpauth.channels``), which is built
+# from the functions above; importing it inside them keeps this module its dependency.
 def normalize(channel: str, raw: str, region: str) -> str:
-    """Normalize ``raw`` as the contact kind of ``channel`` ('email' or 'sms')."""
-    if channel == "email":
-        return normalize_email(raw)
-    if channel == "sms":
-        return normalize_phone(raw, region)
-    raise InvalidContact("Choose e-mail or SMS.")
+    """Normalize ``raw`` as the contact kind of ``channel`` (see ``otpauth.channels``)."""
+    from .channels import get
+
+    return get(channel).normalize(raw, region)
 
 
 def mask(channel: str, contact: str) -> str:
     """A display form: enough to recognise, e.g. ``t***@example.com``, ``+91******3210``."""
-    if channel == "email":
-        local, _, domain = contact.partition("@")
-        return f"{local[:1]}***@{domain}"
-    return contact[:3] + "*" * max(len(contact) - 7, 2) + contact[-4:]
+    from .channels import get
+
+    return get(channel).mask(contact)

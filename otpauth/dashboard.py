@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from . import audit
 from .auth.forms import ActionForm
+from .sessions import customer_required
 
 bp = Blueprint("dashboard", __name__)
 
@@ -21,10 +22,12 @@ def root() -> Response:
 
 
 @bp.route("/dashboard/")
-@login_required
+@customer_required
 def index() -> str:
     """Name, type, contacts (and whether verified), last login, recent sign-ins."""
-    sign_ins = audit.recent(customer_id=current_user.id, limit=5, event="login")
+    sign_ins = getattr(current_user, "recent_sign_ins", None)  # loaded with the customer
+    if sign_ins is None:
+        sign_ins = audit.recent(customer_id=current_user.id, limit=5, event="login")
     return render_template(
         "dashboard/index.html", customer=current_user, sign_ins=sign_ins, logout_form=ActionForm()
     )

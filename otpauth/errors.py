@@ -68,11 +68,11 @@ def handle_rate_limit(exc: RateLimitExceeded) -> tuple:
 
 def handle_unavailable(exc: Exception) -> tuple:
     """Redis or the database is down: say so, log it, let nobody in."""
+    # Every page loads the user for its header; with the database or Redis (sessions) down
+    # that would fail again inside this handler, so the error page treats them as anonymous.
+    login_manager._update_request_context_with_user()
     if isinstance(exc, DBAPIError | OperationalError):
         db.session.rollback()
-        # Every page loads the user for its header; with the database down that would fail
-        # again inside this handler, so the error page treats the visitor as anonymous.
-        login_manager._update_request_context_with_user()
         part = "database"
     else:
         part = "redis"

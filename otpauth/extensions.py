@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
+
+from .client_ip import client_network
 
 
 class Base(DeclarativeBase):
@@ -22,4 +23,5 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 mail = Mail()
 # The storage is chosen in otpauth.redis.init_limiter (the app's Redis, never process memory).
-limiter = Limiter(key_func=get_remote_address)
+# Per-IP limits count networks, not address spellings (see otpauth.client_ip).
+limiter = Limiter(key_func=client_network)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from config import CUSTOMER_TYPES, STAFF_ROLES
 
+from . import channels
 from .extensions import db
 
 
@@ -48,13 +49,20 @@ class Customer(UserMixin, db.Model):
         return self.active
 
     @classmethod
-    def contact_column(cls, channel: str) -> Mapped[str | None]:
-        """The column holding the contact for ``channel`` ('email' or 'sms')."""
-        return cls.email if channel == "email" else cls.phone
+    def contact_column(cls, channel: str, contact: str = "") -> Mapped[str | None]:
+        """The column holding the contact for ``channel`` (for ``app``: ``contact``'s kind)."""
+        return getattr(cls, channels.get(channel).column_for(contact))
 
     def contact(self, channel: str) -> str | None:
-        """The address or number on file for ``channel`` ('email' or 'sms')."""
-        return self.email if channel == "email" else self.phone
+        """The address or number on file for a channel that owns a column."""
+        column = channels.get(channel).column
+        return getattr(self, column) if column else None
+
+    def mark_verified(self, channel: str, when: datetime) -> None:
+        """Stamp the contact as verified (once) if a sign-in through ``channel`` proves it."""
+        attr = channels.get(channel).verified_attr
+        if attr and getattr(self, attr) is None:
+            setattr(self, attr, when)
 
     def __repr__(self) -> str:
         return f"<Customer {self.id} {self.customer_type}>"

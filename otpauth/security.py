@@ -1,10 +1,16 @@
-"""Response headers that keep the pages in their lane, and the reverse-proxy fix."""
+"""Response headers that keep the pages in their lane, the reverse-proxy fix, and 413s that
+close their connection."""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
+
+from . import origin
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -31,8 +37,35 @@ def add_hsts(response: Response) -> Response:
     return response
 
 
+class CloseAfter413:
+    """WSGI middleware: a 413 answers ``Connection: close`` and the server then closes.
+
+    The body was refused unread, so the connection cannot carry another request: left open,
+    the server would read the rest of the body, or parse it as the next request. gunicorn
+    drops hop-by-hop headers an app sets, so it is also told through its response object.
+    """
+
+    def __init__(self, app: Callable) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        def start(status: str, headers: list, exc_info: Any = None) -> Any:
+            if status.startswith("413"):
+                headers = [(k, v) for k, v in headers if k.lower() != "connection"]
+                headers.append(("Connection", "close"))
+                server_response = getattr(start_response, "__self__", None)
+                force_close = getattr(server_response, "force_close", None)
+                if callable(force_close):  # gunicorn's Response
+                    force_close()
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, start)
+
+
 def init_app(app: Flask) -> None:
     """Register the header hooks; trust X-Forwarded-* only from TRUSTED_PROXIES hops."""
+    origin.init_app(app)
+    app.wsgi_app = CloseAfter413(app.wsgi_app)  # type: ignore[method-assign]
     app.after_request(add_headers)
     if app.config["ENV_NAME"] == "production":
         app.after_request(add_hsts)

@@ -1,13 +1,15 @@
 """REDIS_URL=redis+cluster://: the login flow on a three-master Redis Cluster.
 
-The checklist's five scenarios run through the pages with codes, attempt counters and the
-per-IP limits on the cluster; every Lua script the app runs is recorded, and CLUSTER
+The checklist's five scenarios, a session revoke and an authenticator login run through
+the pages with codes, attempt counters, sessions and the per-IP limits on the cluster;
+every Lua script the app runs is recorded, and CLUSTER
 KEYSLOT proves that each call's keys share one slot (a cross-slot script would fail on a
 cluster). Every key left in the cluster has a TTL.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 
@@ -15,8 +17,9 @@ import pytest
 from redis.cluster import RedisCluster
 from redis.commands.core import Script
 
-from tests.conftest import TEST_DATABASE_URL, Auth, _empty_tables, code_in
+from tests.conftest import TEST_DATABASE_URL, Auth, _empty_tables, code_in, csrf_token
 from tests.redis_cluster import Cluster, start_cluster
+from tests.totp_support import enrol, hotp, step_now
 
 
 @pytest.fixture(scope="module")
@@ -169,3 +172,44 @@ def test_resend_kills_the_old_code_on_the_cluster(app, auth, outbox, settings):
     if new != old:  # one chance in a million that they are equal
         assert "Invalid OTP" in auth.verify(old).get_data(as_text=True)
     assert auth.verify(new).headers["Location"] == "/dashboard/"
+
+
+def _signed_in(app, outbox: list) -> Auth:
+    """A browser logged in through the pages (the resend cooldown cleared first)."""
+    client = app.extensions["otpauth.redis"]
+    for key in client.scan_iter(match="otp:*:cool"):
+        client.delete(key)
+    browser = Auth(app.test_client())
+    assert browser.verify(login(browser, outbox)).headers["Location"] == "/dashboard/"
+    return browser
+
+
+def test_session_revoke_on_the_cluster(app, outbox):
+    laptop, phone = _signed_in(app, outbox), _signed_in(app, outbox)
+    html = laptop.client.get("/account/sessions/").get_data(as_text=True)
+    [revoke] = re.findall(r'action="(/account/sessions/[0-9a-f]+/revoke)"', html)
+    token = csrf_token(laptop.client, "/account/sessions/")
+    assert laptop.client.post(revoke, data={"csrf_token": token}).status_code == 302
+    assert phone.client.get("/dashboard/").status_code == 302  # ended on the cluster
+    assert laptop.client.get("/dashboard/").status_code == 200
+    laptop.logout()
+    assert laptop.client.get("/dashboard/").status_code == 302
+
+
+def test_authenticator_login_on_the_cluster(app, auth, outbox):
+    from otpauth.extensions import db
+    from otpauth.models import Authenticator, Customer, RecoveryCode
+
+    with app.app_context():
+        db.session.query(RecoveryCode).delete()
+        db.session.query(Authenticator).delete()
+        db.session.commit()
+        customer_id = db.session.query(Customer.id).scalar()
+    secret, recovery = enrol(app, customer_id)
+    assert auth.request("test@example.com", "app").status_code == 302
+    code = hotp(secret, step_now())
+    assert auth.verify(code).headers["Location"] == "/dashboard/"
+    auth.logout()
+    assert auth.request("test@example.com", "app").status_code == 302
+    assert "Invalid OTP" in auth.verify(code).get_data(as_text=True)  # a replay, refused
+    assert auth.verify(recovery[0]).headers["Location"] == "/dashboard/"

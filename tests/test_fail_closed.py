@@ -14,6 +14,7 @@ from tests.security_support import (
     set_pending,
     tag_of,
 )
+from tests.session_support import plant_session
 
 REDIS_DOWN = {"REDIS_URL": "redis://127.0.0.1:1/0"}
 DB_DOWN = "postgresql+psycopg://u@127.0.0.1:1/x?connect_timeout=1"
@@ -88,8 +89,7 @@ def test_database_down_verify_with_right_code_logs_nobody_in(db_down_app):
 
 def test_database_down_dashboard_answers_503(db_down_app):
     client = db_down_app.test_client()
-    with client.session_transaction() as session:
-        session.update({"_user_id": "1", "_fresh": True, "login_at": 2**40})
+    plant_session(client, db_down_app, 1)  # a live session: the loader reaches the database
     assert_unavailable(client.get("/dashboard/"))
 
 

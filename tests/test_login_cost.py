@@ -48,6 +48,10 @@ def test_each_step_of_a_login_costs_one_statement(app, auth, client, customer, o
     assert verified == ["UPDATE"]  # check active, stamp the login, load the customer
     app.extensions["otpauth.audit"].flush()
     assert [e.event for e in events(app)] == ["otp_requested", "otp_sent", "login"]
+    with statements(app) as dashboard:
+        page = client.get("/dashboard/").get_data(as_text=True)
+    assert dashboard == ["SELECT"]  # the customer and the recent sign-ins together
+    assert "Asha Rao" in page and "127.0.0.1" in page  # the sign-in is listed
 
 
 def test_customer_deactivated_after_the_request_cannot_log_in(app, auth, client, customer, outbox):

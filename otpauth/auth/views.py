@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 from urllib.parse import urlsplit
 
+import redis
 from flask import (
     Blueprint,
     current_app,
@@ -16,7 +16,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from .. import audit
@@ -25,8 +25,9 @@ from ..delivery import DeliveryError
 from ..extensions import limiter
 from ..otp import otp_store
 from ..otp.store import IssueResult
+from ..sessions import end_session, start_session
 from . import service
-from .forms import ActionForm, RequestForm, VerifyForm
+from .forms import ActionForm, RequestForm, VerifyForm, verify_form
 
 bp = Blueprint("auth", __name__, url_prefix="/otp")
 PENDING = "otp"  # session key: channel, masked contact, tag, next (expiry is Redis's TTL)
@@ -42,6 +43,8 @@ def _limit(name: str) -> Any:
 def safe_next(target: str | None) -> str | None:
     """``target`` if it is a path on this site, else None (no open redirects)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if not target.isprintable():  # CR/LF would break the Location header; tabs fool browsers
         return None
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc else None
@@ -110,7 +113,7 @@ def verify() -> Any:
     pending = session.get(PENDING)
     if not pending:
         return redirect(url_for(".request_code"))
-    form = VerifyForm()
+    form = verify_form(pending["channel"])
     if not form.validate_on_submit():
         return _verify_page(form, pending, 400 if form.errors else 200)
     result, customer = service.verify_code(pending["channel"], pending["tag"], form.code.data)
@@ -128,10 +131,7 @@ def verify() -> Any:
         or safe_next(pending.get("next"))
         or url_for("dashboard.index")
     )
-    session.clear()  # nothing from before the login survives it
-    login_user(customer)
-    session.permanent = True
-    session["login_at"] = int(time.time())
+    start_session(customer)  # a new server-side session; nothing from before survives
     session["login_channel"] = pending["channel"]
     return redirect(next_url)
 
@@ -160,10 +160,14 @@ def resend() -> Any:
 
 @bp.route("/logout/", methods=["POST"])
 def logout() -> Response:
-    """Log out and forget the session."""
-    if current_user.is_authenticated:
+    """Log out: the session ends on the server, so no copy of the cookie opens it again."""
+    try:
+        live = current_user.is_authenticated  # the session lookup: one Redis round trip
+    except redis.RedisError:
+        session.clear()  # Redis is down (503): the browser forgets the session even so
+        raise
+    if live:
         audit.record("logout", customer_id=current_user.id, channel=session.get("login_channel"))
-    logout_user()
-    session.clear()
+    end_session()
     flash("You have been signed out.", "info")
     return redirect(url_for(".request_code"))

@@ -13,6 +13,7 @@ from flask import Flask, current_app, render_template
 
 from config import SERVICE_NAME
 
+from .. import channels
 from .base import DeliveryError, FailingSender, Message, RecordingSender, Sender
 
 __all__ = [
@@ -32,7 +33,7 @@ EXTENSION_KEY = "otpauth.delivery"
 def build_sender(app: Flask, channel: str) -> Sender:
     """The sender the settings choose for ``channel``; fail fast on a missing setting."""
     c = app.config
-    backend = c["EMAIL_BACKEND"] if channel == "email" else c["SMS_BACKEND"]
+    backend = c[channels.get(channel).sender or ""]
     if backend == "console":
         from .console import ConsoleSender
 
@@ -58,7 +59,7 @@ def build_sender(app: Flask, channel: str) -> Sender:
 
 
 def render_message(channel: str, to: str, code: str) -> Message:
-    """The message text for a code, from ``templates/email/`` or ``templates/sms/``."""
+    """The message text for a code, from the channel's templates (``templates/email/``...)."""
     c = current_app.config
     context = {
         "code": code,
@@ -67,14 +68,18 @@ def render_message(channel: str, to: str, code: str) -> Message:
         "minutes": max(c["OTP_TTL_SECONDS"] // 60, 1),
         "seconds": c["OTP_TTL_SECONDS"],
     }
-    if channel == "email":
-        return Message(
-            to=to,
-            subject=f"Your {SERVICE_NAME} sign-in code",
-            text=render_template("email/otp.txt", **context),
-            html=render_template("email/otp.html", **context),
-        )
-    return Message(to=to, text=render_template("sms/otp.txt", **context).strip())
+    return render(channel, "otp", to, f"Your {SERVICE_NAME} sign-in code", context)
+
+
+def render(channel: str, kind: str, to: str, subject: str, context: dict) -> Message:
+    """Message ``kind`` (``otp``, ``notice``) for ``to``, from the channel's templates."""
+    found = channels.get(channel)
+    folder = f"{found.templates}/{kind}"
+    text = render_template(f"{folder}.txt", **context)
+    if not found.html:
+        return Message(to=to, text=text.strip())
+    html = render_template(f"{folder}.html", **context)
+    return Message(to=to, subject=subject, text=text, html=html)
 
 
 @dataclass
@@ -116,7 +121,7 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(worker_command)
     app.extensions[EXTENSION_KEY] = Delivery(
-        senders={channel: build_sender(app, channel) for channel in ("email", "sms")},
+        senders={c.name: build_sender(app, c.name) for c in channels.sending()},
         mode=app.config["DELIVERY_MODE"],
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app
 
 from ..redis import get_redis
+from . import totp
 from .codes import Hasher
 from .store import Limits, OtpStore
 
@@ -26,6 +27,7 @@ def init_app(app: Flask) -> None:
     with app.app_context():
         app.extensions[STORE_KEY] = OtpStore(get_redis(), limits)
     app.extensions[HASHER_KEY] = Hasher(c["SECRET_KEY"])
+    totp.init_app(app)
 
 
 def otp_store() -> OtpStore:

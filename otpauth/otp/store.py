@@ -11,6 +11,8 @@ Keys (TTL in brackets):
 - ``otp:{c}:cool``  flag: present while a resend must wait [OTP_RESEND_COOLDOWN_SECONDS]
 - ``otp:{c}:fails`` counter: wrong guesses across codes [one day from the first]
 - ``otp:{c}:cid``   customer id ('' if none), so a resend knows where to send [window]
+- ``otp:{c}:step``  the last accepted authenticator time step, so no code works twice
+  [STEP_TTL_SECONDS: longer than any accepted step stays acceptable]
 """
 
 from __future__ import annotations
@@ -81,6 +83,49 @@ if redis.call('TTL', fails) < 0 then redis.call('EXPIRE', fails, ARGV[4]) end
 if used >= max_attempts then return {'locked', 0, rec[3]} end
 return {'invalid', max_attempts - used, rec[3], redis.call('TTL', code)}
 """
+
+_VERIFY_TOTP = """
+local code, fails, step = KEYS[1], KEYS[2], KEYS[3]
+local need_request, max_attempts = ARGV[8] == '1', tonumber(ARGV[9])
+local max_fails = tonumber(ARGV[10])
+local used, cid = 0, ''
+if need_request then
+  local rec = redis.call('HMGET', code, 'n', 'cid')
+  if not rec[1] then return {'expired', 0, '', 0, 0} end
+  used, cid = tonumber(rec[1]), rec[2]
+  if used >= max_attempts then return {'locked', 0, cid, 0, 0} end
+end
+if tonumber(redis.call('GET', fails) or '0') >= max_fails then
+  return {'locked', 0, cid, 0, 0}
+end
+-- Compare the candidate with each accepted code's hash, every character, no early exit.
+local candidate, matched = ARGV[1], 0
+for i = 2, 4 do
+  local stored, diff = ARGV[i], 0
+  if #stored ~= #candidate then diff = 1 end
+  for j = 1, math.min(#stored, #candidate) do
+    if string.byte(stored, j) ~= string.byte(candidate, j) then diff = diff + 1 end
+  end
+  if diff == 0 then matched = i + 3 end
+end
+if matched > 0 then
+  local s = tonumber(ARGV[matched])
+  -- Step 0: a code without a time step (a recovery code, checked in SQL).
+  if s == 0 or s > tonumber(redis.call('GET', step) or '-1') then
+    if s > 0 then redis.call('SET', step, s, 'EX', ARGV[12]) end
+    if need_request then redis.call('DEL', code) end
+    return {'ok', 0, cid, 0, s}
+  end
+end
+redis.call('INCR', fails)
+if redis.call('TTL', fails) < 0 then redis.call('EXPIRE', fails, ARGV[11]) end
+if not need_request then return {'invalid', 0, cid, 0, 0} end
+used = redis.call('HINCRBY', code, 'n', 1)
+if used >= max_attempts then return {'locked', 0, cid, 0, 0} end
+return {'invalid', max_attempts - used, cid, redis.call('TTL', code), 0}
+"""
+# Steps stay acceptable for (DRIFT + 1) intervals; remember the last one well past that.
+STEP_TTL_SECONDS = 300
 
 IssueStatus = Literal["issued", "cooldown", "limited", "locked", "gone"]
 VerifyStatus = Literal["ok", "invalid", "expired", "locked"]
@@ -155,6 +200,7 @@ class OtpStore:
         self.limits = limits
         self._issue = client.register_script(_ISSUE)
         self._verify = client.register_script(_VERIFY)
+        self._verify_totp = client.register_script(_VERIFY_TOTP)
 
     @staticmethod
     def keys(tag: str) -> dict[str, str]:
@@ -215,3 +261,36 @@ class OtpStore:
     def unlock(self, tag: str) -> int:
         """Forget a contact's failures, limits and live code (ops: ``customers unlock``)."""
         return int(self.redis.delete(*self.keys(tag).values()))
+
+    def request_customer(self, tag: str) -> str | None:
+        """The customer id of the pending request ('' for an unknown contact), or None."""
+        return _text(self.redis.hget(self.keys(tag)["code"], "cid")) or None
+
+    def verify_totp(
+        self, tag: str, candidate: str, accepted: list[tuple[int, str]], *, need_request: bool
+    ) -> tuple[VerifyResult, int]:
+        """Check a candidate hash against three (step, hash) pairs in one atomic call.
+
+        A match whose step is not above the last accepted one is a replay and counts as a
+        wrong guess; step 0 skips that check. ``need_request``: a pending request (sign-in)
+        must exist and its attempts count too; without it only the daily cap counts.
+        Answers the result and the accepted step (0 if none).
+        """
+        if len(accepted) != 3:
+            raise ValueError("verify_totp compares exactly three codes")
+        k, lim = self.keys(tag), self.limits
+        status, left, customer_id, ttl, step = self._verify_totp(
+            keys=[k["code"], k["fails"], f"otp:{{{tag}}}:step"],
+            args=[
+                candidate,
+                *(h for _, h in accepted),
+                *(s for s, _ in accepted),
+                int(need_request),
+                lim.max_attempts,
+                lim.max_failures_per_day,
+                FAILURE_WINDOW_SECONDS,
+                STEP_TTL_SECONDS,
+            ],
+        )
+        result = VerifyResult(_text(status), int(left), _text(customer_id), max(int(ttl), 0))  # type: ignore[arg-type]
+        return result, int(step)

@@ -1,0 +1,249 @@
+"""Authenticator apps of customers and staff: enrolment, checking a code, removal.
+
+A check is one atomic Redis script (``OtpStore.verify_totp``): attempts, the daily cap
+and the last accepted time step are checked and updated together, so a code works once
+even when ten requests carry it at the same moment. The accepted step is also written to
+SQL (``last_used_at``, conditionally), so a code used through one contact cannot be
+replayed through the owner's other contact either. Owners without an authenticator walk
+the same path with decoy hashes no code matches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import time
+from datetime import UTC, datetime
+
+from flask import current_app
+from sqlalchemy import delete, or_, select, update
+
+from . import audit
+from .extensions import db
+from .models import Authenticator, RecoveryCode
+from .otp import hasher, otp_store
+from .otp.codes import decoy_hash, derive_key
+from .otp.store import VerifyResult
+from .otp.totp import (
+    INTERVAL,
+    InvalidToken,
+    canonical_code,
+    is_recovery,
+    new_recovery_code,
+    new_secret,
+    secret_box,
+    window,
+)
+
+RECOVERY_CODES = 10
+log = logging.getLogger(__name__)
+
+
+def owner_tag(kind: str, owner_id: int) -> str:
+    """The Redis tag of an owner's checks outside sign-in (enrolment, removal, staff)."""
+    return hasher().tag("owner", f"{kind}:{owner_id}")
+
+
+def get(kind: str, owner_id: int) -> Authenticator | None:
+    """The owner's confirmed authenticator, if any."""
+    return db.session.scalar(
+        select(Authenticator).where(
+            Authenticator.owner_kind == kind,
+            Authenticator.owner_id == owner_id,
+            Authenticator.confirmed_at.is_not(None),
+        )
+    )
+
+
+def recovery_hash(kind: str, owner_id: int, code: str) -> str:
+    """The keyed hash a recovery code is stored as (never the code)."""
+    key = derive_key(current_app.config["SECRET_KEY"], "recovery-code")
+    return hmac.new(key, f"{kind}:{owner_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _when(step: int) -> datetime:
+    return datetime.fromtimestamp(step * INTERVAL, UTC)
+
+
+def _accepted(tag: str, secret: str | None, now: float) -> list[tuple[int, str]]:
+    """(step, code hash) for the accepted steps; decoys (same work) without a secret."""
+    pairs = window(secret or new_secret(), now)
+    if secret is None:
+        return [(step, decoy_hash()) for step, _ in pairs]
+    return [(step, hasher().code(tag, code)) for step, code in pairs]
+
+
+def check(
+    tag: str, kind: str, owner_id: int | None, code: str, *, need_request: bool, now: float
+) -> VerifyResult:
+    """Check an app code or recovery code of an owner (None: nobody; nothing matches)."""
+    found = get(kind, owner_id) if owner_id is not None else None
+    candidate = hasher().code(tag, code)
+    if is_recovery(code):
+        return _check_recovery(tag, kind, owner_id, code, candidate, need_request, found)
+    secret = _open(found) if found else None
+    accepted = _accepted(tag, secret, now)
+    result, step = otp_store().verify_totp(tag, candidate, accepted, need_request=need_request)
+    if result.status == "ok" and found is not None and not _claim_step(found, step):
+        # Accepted in Redis under this tag, but the step was used through another one.
+        return VerifyResult("invalid", 0, result.customer_id)
+    return result
+
+
+def _open(found: Authenticator) -> str | None:
+    """The decrypted secret; None (no code matches) when no configured key opens it."""
+    try:
+        return secret_box().decrypt(found.secret_encrypted)
+    except InvalidToken:
+        log.error(
+            "totp: authenticator %d opens with none of TOTP_ENCRYPTION_KEYS; list the old key "
+            "again and run `flask --app wsgi totp rotate-keys`",
+            found.id,
+        )
+        return None
+
+
+def _claim_step(found: Authenticator, step: int) -> bool:
+    """Record ``step`` as the last used one, unless it (or a later one) was used already."""
+    when = _when(step)
+    claimed = db.session.execute(
+        update(Authenticator)
+        .where(
+            Authenticator.id == found.id,
+            or_(Authenticator.last_used_at.is_(None), Authenticator.last_used_at < when),
+        )
+        .values(last_used_at=when)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return claimed.rowcount == 1
+
+
+def _check_recovery(
+    tag: str,
+    kind: str,
+    owner_id: int | None,
+    code: str,
+    candidate: str,
+    need_request: bool,
+    found: Authenticator | None,
+) -> VerifyResult:
+    """Use a recovery code: marked used in SQL only if the Redis limits let the check count.
+
+    The UPDATE's row lock makes two parallel uses of one code give one success; it is
+    rolled back when Redis refuses (locked) so a refused check never burns a code.
+    """
+    owner = owner_id if found is not None and owner_id is not None else -1
+    used = db.session.execute(
+        update(RecoveryCode)
+        .where(
+            RecoveryCode.owner_kind == kind,
+            RecoveryCode.owner_id == owner,
+            RecoveryCode.code_hash == recovery_hash(kind, owner, code),
+            RecoveryCode.used_at.is_(None),
+        )
+        .values(used_at=datetime.now(UTC))
+        .execution_options(synchronize_session=False)
+    )
+    first = candidate if used.rowcount == 1 else decoy_hash()
+    accepted = [(0, first), (0, decoy_hash()), (0, decoy_hash())]
+    try:
+        result, _ = otp_store().verify_totp(tag, candidate, accepted, need_request=need_request)
+    except Exception:
+        db.session.rollback()
+        raise
+    if result.status != "ok":
+        db.session.rollback()
+        return result
+    db.session.commit()
+    _audit("recovery_code_used", kind, owner)
+    return result
+
+
+def confirm_enrolment(
+    kind: str, owner_id: int, secret: str, code: str, *, now: float | None = None
+) -> list[str] | None:
+    """Activate ``secret`` if ``code`` is right for it; the recovery codes, or None."""
+    code = canonical_code(code) or ""
+    if not code or is_recovery(code):
+        code = "-"  # still counted as a wrong guess below
+    now = current_time(now)
+    tag = owner_tag(kind, owner_id)
+    accepted = _accepted(tag, secret, now)
+    result, step = otp_store().verify_totp(
+        tag, hasher().code(tag, code), accepted, need_request=False
+    )
+    if result.status != "ok":
+        return None
+    if get(kind, owner_id) is not None:
+        raise ValueError("the owner has an authenticator already; remove it first")
+    _delete(kind, owner_id)  # an unconfirmed leftover
+    codes = [new_recovery_code() for _ in range(RECOVERY_CODES)]
+    db.session.add(
+        Authenticator(
+            owner_kind=kind,
+            owner_id=owner_id,
+            secret_encrypted=secret_box().encrypt(secret),
+            confirmed_at=datetime.now(UTC),
+            last_used_at=_when(step),  # the confirming code cannot sign in afterwards
+        )
+    )
+    db.session.add_all(
+        RecoveryCode(owner_kind=kind, owner_id=owner_id, code_hash=recovery_hash(kind, owner_id, c))
+        for c in codes
+    )
+    db.session.commit()
+    _audit("authenticator_added", kind, owner_id)
+    return codes
+
+
+def verify(kind: str, owner_id: int, code: str, *, now: float | None = None) -> bool:
+    """Whether ``code`` (app code or unused recovery code) is right; counted, once only."""
+    code = canonical_code(code) or "-"
+    tag = owner_tag(kind, owner_id)
+    result = check(tag, kind, owner_id, code, need_request=False, now=current_time(now))
+    return result.status == "ok"
+
+
+def remove(kind: str, owner_id: int) -> bool:
+    """Remove the owner's authenticator and recovery codes; whether there was one."""
+    removed = get(kind, owner_id) is not None
+    _delete(kind, owner_id)
+    db.session.commit()
+    if removed:
+        _audit("authenticator_removed", kind, owner_id)
+    return removed
+
+
+def rotate_keys() -> int:
+    """Re-encrypt every secret under the first TOTP_ENCRYPTION_KEYS key; how many."""
+    box = secret_box()
+    rows = db.session.scalars(select(Authenticator)).all()
+    for row in rows:
+        row.secret_encrypted = box.rotate(row.secret_encrypted)
+    db.session.commit()
+    return len(rows)
+
+
+def current_time(now: float | None) -> float:
+    """``now``, or the clock (tests inject the time instead of sleeping)."""
+    return time.time() if now is None else now
+
+
+def _delete(kind: str, owner_id: int) -> None:
+    db.session.execute(
+        delete(Authenticator).where(
+            Authenticator.owner_kind == kind, Authenticator.owner_id == owner_id
+        )
+    )
+    db.session.execute(
+        delete(RecoveryCode).where(
+            RecoveryCode.owner_kind == kind, RecoveryCode.owner_id == owner_id
+        )
+    )
+
+
+def _audit(event: str, kind: str, owner_id: int) -> None:
+    who = {"customer_id": owner_id} if kind == "customer" else {"staff_id": owner_id}
+    audit.record(event, channel="app", **who)  # type: ignore[arg-type]

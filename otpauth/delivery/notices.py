@@ -1,0 +1,51 @@
+"""Security notices: tell a customer, on every contact on file, that their account changed.
+
+Sent inline through the channels' senders (a notice has no deadline to race and no code
+to protect); a failed send is logged, masked, and never fails the change it reports.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from .. import channels
+from ..models import Customer
+from . import DeliveryError, delivery, render
+
+log = logging.getLogger(__name__)
+
+WHAT = {
+    "authenticator_added": "An authenticator app was added to your account",
+    "authenticator_removed": "The authenticator app was removed from your account",
+    "recovery_code_used": "A recovery code was used to sign in to your account",
+}
+
+
+def send_security_notice(customer: Customer, event: str) -> int:
+    """Send the notice for ``event`` to each of the customer's contacts; how many went."""
+    c = current_app.config
+    when = datetime.now(UTC).astimezone(ZoneInfo(c["DISPLAY_TIMEZONE"]))
+    context = {
+        "what": WHAT[event],
+        "when": when.strftime("%d %b %Y at %H:%M %Z"),
+        "service": c["SITE_NAME"],
+        "host": c["PUBLIC_HOST"],
+    }
+    sent = 0
+    for channel in channels.sending():
+        contact = customer.contact(channel.name)
+        if not contact:
+            continue
+        subject = f"{c['SITE_NAME']} security notice"
+        message = render(channel.name, "notice", contact, subject, context)
+        try:
+            delivery().senders[channel.name].send(message)
+        except DeliveryError as exc:
+            log.warning("notice: %s to %s failed (%s)", channel.name, channel.mask(contact), exc)
+            continue
+        sent += 1
+    return sent

@@ -1,0 +1,215 @@
+"""SessionStore: the only module that knows session key names and scripts.
+
+A session id (``sid``) is ``<kind>:<user id>:<secret>``; the secret is 192 random bits
+from ``secrets``. The sid names its owner so that a lookup never scans: the keys follow
+from it. All keys of one user share the hash tag ``{u:<kind>:<id>}`` (one Redis Cluster
+slot), and every key has a TTL.
+
+Keys (TTL in brackets):
+- ``sess:{u:<kind>:<id>}:<secret>`` hash: created, seen, ip, ua
+  [the sooner of idle limit after ``seen`` and lifetime after ``created``]
+- ``sess:{u:<kind>:<id>}:index`` sorted set: secret -> absolute expiry
+  [the lifetime, re-armed by each new session]
+
+The request path is one script call (``get``): it checks both limits, returns the record
+and writes ``seen`` (re-arming the idle TTL) at most once a minute.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import redis
+
+KINDS = ("customer", "staff")
+TOUCH_EVERY_SECONDS = 60.0  # last-seen is written at most this often
+
+_GET = """
+local rec = redis.call('HMGET', KEYS[1], 'created', 'seen', 'ip', 'ua')
+if not rec[1] then
+  redis.call('ZREM', KEYS[2], ARGV[4])
+  return false
+end
+local now, idle, life = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local created, seen = tonumber(rec[1]), tonumber(rec[2])
+if now - created >= life or now - seen >= idle then
+  redis.call('DEL', KEYS[1])
+  redis.call('ZREM', KEYS[2], ARGV[4])
+  return false
+end
+if now - seen >= math.min(tonumber(ARGV[5]), idle / 2) then
+  redis.call('HSET', KEYS[1], 'seen', ARGV[1])
+  local left = math.min(idle, created + life - now)
+  redis.call('PEXPIRE', KEYS[1], math.max(math.floor(left * 1000), 1))
+  rec[2] = ARGV[1]
+end
+return rec
+"""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How long a session of one kind may sit idle, and last in all (seconds)."""
+
+    idle: int
+    lifetime: int
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """One live session, as stored."""
+
+    sid: str
+    kind: str
+    user_id: int
+    created_at: float
+    last_seen: float
+    ip: str | None
+    user_agent: str | None
+
+    @property
+    def public_id(self) -> str:
+        """The name shown in pages and URLs: it identifies the session but cannot open it."""
+        return hashlib.sha256(self.sid.encode()).hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    kind: str
+    user_id: int
+    secret: str
+
+
+def _parse(sid: str) -> _Parsed | None:
+    """Split a sid into owner and secret; None for anything not made by ``create``."""
+    kind, _, rest = sid.partition(":")
+    uid, _, secret = rest.partition(":")
+    if kind not in KINDS or not uid.isascii() or not uid.isdigit() or len(uid) > 12:
+        return None
+    plain = secret.replace("-", "").replace("_", "")
+    if len(secret) != 32 or not (plain.isascii() and plain.isalnum()):
+        return None
+    return _Parsed(kind, int(uid), secret)
+
+
+def _text(value: bytes | str | None) -> str | None:
+    if value is None:
+        return None
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class SessionStore:
+    """Server-side login sessions in Redis, for customers and staff alike."""
+
+    def __init__(self, client: redis.Redis, limits: dict[str, Limits]) -> None:
+        self.redis = client
+        self.limits = limits
+        self.clock: Callable[[], float] = time.time  # tests move it to prove expiry
+        self._get = client.register_script(_GET)
+
+    @staticmethod
+    def _keys(kind: str, user_id: int, secret: str = "") -> tuple[str, str]:
+        prefix = f"sess:{{u:{kind}:{user_id}}}:"
+        return prefix + secret, prefix + "index"
+
+    def create(self, kind: str, user_id: int, *, ip: str | None, user_agent: str | None) -> str:
+        """Store a new session for the user and return its sid."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown user kind {kind!r}")
+        lim, now = self.limits[kind], self.clock()
+        secret = secrets.token_urlsafe(24)  # 192 bits, 32 characters
+        key, index = self._keys(kind, user_id, secret)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(key, mapping={"created": repr(now), "seen": repr(now)})
+        if ip:
+            pipe.hset(key, "ip", ip)
+        if user_agent:
+            pipe.hset(key, "ua", user_agent)
+        pipe.expire(key, min(lim.idle, lim.lifetime))
+        pipe.zremrangebyscore(index, "-inf", now)
+        pipe.zadd(index, {secret: now + lim.lifetime})
+        pipe.expire(index, lim.lifetime + 1)
+        pipe.execute()
+        return f"{kind}:{user_id}:{secret}"
+
+    def get(self, sid: str) -> SessionRecord | None:
+        """The live session named by ``sid``, or None: one round trip, one script.
+
+        Ends a session past its idle limit or lifetime; refreshes last-seen at most once a
+        minute (and with it the idle TTL).
+        """
+        parsed = _parse(sid)
+        if parsed is None:
+            return None
+        lim = self.limits[parsed.kind]
+        now = self.clock()
+        key, index = self._keys(parsed.kind, parsed.user_id, parsed.secret)
+        rec = self._get(
+            keys=[key, index],
+            args=[repr(now), lim.idle, lim.lifetime, parsed.secret, TOUCH_EVERY_SECONDS],
+        )
+        if not rec:
+            return None
+        return self._record(parsed, rec)
+
+    @staticmethod
+    def _record(parsed: _Parsed, rec: list) -> SessionRecord:
+        created, seen, ip, ua = (_text(v) for v in rec)
+        return SessionRecord(
+            sid=f"{parsed.kind}:{parsed.user_id}:{parsed.secret}",
+            kind=parsed.kind,
+            user_id=parsed.user_id,
+            created_at=float(created or 0),
+            last_seen=float(seen or 0),
+            ip=ip,
+            user_agent=ua,
+        )
+
+    def list(self, kind: str, user_id: int) -> list[SessionRecord]:
+        """The user's live sessions, newest first (two round trips, no scan)."""
+        now = self.clock()
+        _, index = self._keys(kind, user_id)
+        secrets_ = [_text(s) for s in self.redis.zrangebyscore(index, now, "+inf")]
+        if not secrets_:
+            return []
+        pipe = self.redis.pipeline(transaction=False)
+        for secret in secrets_:
+            pipe.hmget(self._keys(kind, user_id, secret)[0], "created", "seen", "ip", "ua")
+        records = []
+        for secret, rec in zip(secrets_, pipe.execute(), strict=True):
+            if rec[0] is not None:  # an idle session's hash expired before its index entry
+                records.append(self._record(_Parsed(kind, user_id, secret or ""), rec))
+        return sorted(records, key=lambda r: r.created_at, reverse=True)
+
+    def revoke(self, kind: str, user_id: int, sid: str) -> bool:
+        """End one session of this user; False when ``sid`` is not a live one of theirs."""
+        parsed = _parse(sid)
+        if parsed is None or (parsed.kind, parsed.user_id) != (kind, user_id):
+            return False
+        key, index = self._keys(kind, user_id, parsed.secret)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.delete(key)
+        pipe.zrem(index, parsed.secret)
+        deleted, _ = pipe.execute()
+        return bool(deleted)
+
+    def revoke_all(self, kind: str, user_id: int, *, keep: str | None = None) -> int:
+        """End every session of this user except ``keep``; return how many ended."""
+        _, index = self._keys(kind, user_id)
+        kept = _parse(keep) if keep else None
+        victims = [
+            _text(s) or ""
+            for s in self.redis.zrange(index, 0, -1)
+            if kept is None or _text(s) != kept.secret
+        ]
+        if not victims:
+            return 0
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.delete(*(self._keys(kind, user_id, s)[0] for s in victims))
+        pipe.zrem(index, *victims)
+        deleted, _ = pipe.execute()
+        return int(deleted)
