@@ -142,6 +142,7 @@ def main() -> int:
     args = parser.parse_args()
     args.seconds = min(max(args.seconds, 1), 120)
     args.logins = min(max(args.logins, 10), 50000)
+    load_before = os.getloadavg()[0]  # other work on the machine skews both apps alike
     with ExitStack() as stack:
         url = args.redis_url = stack.enter_context(servers.private_redis(args.port_base + 9))
         sink = stack.enter_context(servers.smtp_sink())
@@ -161,7 +162,8 @@ def main() -> int:
         otpauth.start(env, args.workers)
         measure(args, [baseline, otpauth])
         phases = [baseline.finish(url), otpauth.finish(url)]
-    figures = report(args, *phases, machine())
+    load = os.getloadavg()[0]
+    figures = report(args, *phases, f"{machine()}; load average {load_before:.1f} -> {load:.1f}")
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2))
     return 0
