@@ -20,6 +20,8 @@ from . import (
     delivery,
     errors,
     health,
+    i18n,
+    metrics,
     otp,
     security,
     sessions,
@@ -48,6 +50,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     for warning in config.start_warnings(app.config):
         logging.getLogger(__name__).warning(warning)
 
+    i18n.init_app(app)
     db.init_app(app)
     sqlite.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
@@ -63,6 +66,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(health.bp)
+    metrics.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     app.jinja_env.globals["SERVICE_NAME"] = app.config["SITE_NAME"]

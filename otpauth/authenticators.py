@@ -10,33 +10,28 @@ the same path with decoy hashes no code matches.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import time
 from datetime import UTC, datetime
 
-from flask import current_app
 from sqlalchemy import delete, or_, select, update
 
-from . import audit
+from . import recovery_codes
 from .extensions import db
 from .models import Authenticator, RecoveryCode
 from .otp import hasher, otp_store
-from .otp.codes import decoy_hash, derive_key
+from .otp.codes import decoy_hash
 from .otp.store import VerifyResult
 from .otp.totp import (
     INTERVAL,
     InvalidToken,
     canonical_code,
     is_recovery,
-    new_recovery_code,
     new_secret,
     secret_box,
     window,
 )
 
-RECOVERY_CODES = 10
 log = logging.getLogger(__name__)
 
 
@@ -54,12 +49,6 @@ def get(kind: str, owner_id: int) -> Authenticator | None:
             Authenticator.confirmed_at.is_not(None),
         )
     )
-
-
-def recovery_hash(kind: str, owner_id: int, code: str) -> str:
-    """The keyed hash a recovery code is stored as (never the code)."""
-    key = derive_key(current_app.config["SECRET_KEY"], "recovery-code")
-    return hmac.new(key, f"{kind}:{owner_id}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
 def _when(step: int) -> datetime:
@@ -81,7 +70,9 @@ def check(
     found = get(kind, owner_id) if owner_id is not None else None
     candidate = hasher().code(tag, code)
     if is_recovery(code):
-        return _check_recovery(tag, kind, owner_id, code, candidate, need_request, found)
+        return recovery_codes.use(
+            tag, kind, owner_id, code, candidate, need_request, found is not None
+        )
     secret = _open(found) if found else None
     accepted = _accepted(tag, secret, now)
     result, step = otp_store().verify_totp(tag, candidate, accepted, need_request=need_request)
@@ -120,47 +111,6 @@ def _claim_step(found: Authenticator, step: int) -> bool:
     return claimed.rowcount == 1
 
 
-def _check_recovery(
-    tag: str,
-    kind: str,
-    owner_id: int | None,
-    code: str,
-    candidate: str,
-    need_request: bool,
-    found: Authenticator | None,
-) -> VerifyResult:
-    """Use a recovery code: marked used in SQL only if the Redis limits let the check count.
-
-    The UPDATE's row lock makes two parallel uses of one code give one success; it is
-    rolled back when Redis refuses (locked) so a refused check never burns a code.
-    """
-    owner = owner_id if found is not None and owner_id is not None else -1
-    used = db.session.execute(
-        update(RecoveryCode)
-        .where(
-            RecoveryCode.owner_kind == kind,
-            RecoveryCode.owner_id == owner,
-            RecoveryCode.code_hash == recovery_hash(kind, owner, code),
-            RecoveryCode.used_at.is_(None),
-        )
-        .values(used_at=datetime.now(UTC))
-        .execution_options(synchronize_session=False)
-    )
-    first = candidate if used.rowcount == 1 else decoy_hash()
-    accepted = [(0, first), (0, decoy_hash()), (0, decoy_hash())]
-    try:
-        result, _ = otp_store().verify_totp(tag, candidate, accepted, need_request=need_request)
-    except Exception:
-        db.session.rollback()
-        raise
-    if result.status != "ok":
-        db.session.rollback()
-        return result
-    db.session.commit()
-    _audit("recovery_code_used", kind, owner)
-    return result
-
-
 def confirm_enrolment(
     kind: str, owner_id: int, secret: str, code: str, *, now: float | None = None
 ) -> list[str] | None:
@@ -179,7 +129,7 @@ def confirm_enrolment(
     if get(kind, owner_id) is not None:
         raise ValueError("the owner has an authenticator already; remove it first")
     _delete(kind, owner_id)  # an unconfirmed leftover
-    codes = [new_recovery_code() for _ in range(RECOVERY_CODES)]
+    codes, rows = recovery_codes.new_codes(kind, owner_id)
     db.session.add(
         Authenticator(
             owner_kind=kind,
@@ -189,12 +139,9 @@ def confirm_enrolment(
             last_used_at=_when(step),  # the confirming code cannot sign in afterwards
         )
     )
-    db.session.add_all(
-        RecoveryCode(owner_kind=kind, owner_id=owner_id, code_hash=recovery_hash(kind, owner_id, c))
-        for c in codes
-    )
+    db.session.add_all(rows)
     db.session.commit()
-    _audit("authenticator_added", kind, owner_id)
+    recovery_codes.record_owner_event("authenticator_added", kind, owner_id)
     return codes
 
 
@@ -212,7 +159,7 @@ def remove(kind: str, owner_id: int) -> bool:
     _delete(kind, owner_id)
     db.session.commit()
     if removed:
-        _audit("authenticator_removed", kind, owner_id)
+        recovery_codes.record_owner_event("authenticator_removed", kind, owner_id)
     return removed
 
 
@@ -242,8 +189,3 @@ def _delete(kind: str, owner_id: int) -> None:
             RecoveryCode.owner_kind == kind, RecoveryCode.owner_id == owner_id
         )
     )
-
-
-def _audit(event: str, kind: str, owner_id: int) -> None:
-    who = {"customer_id": owner_id} if kind == "customer" else {"staff_id": owner_id}
-    audit.record(event, channel="app", **who)  # type: ignore[arg-type]

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
 
 from .contacts import InvalidContact, mask_email, mask_phone, normalize_email, normalize_phone
 
@@ -27,9 +30,9 @@ class Channel:
     """
 
     name: str
-    label: str  # the request form's radio label
-    noun: str  # how pages name it: "sent to it by e-mail"
-    short: str  # in tables: "e-mail", "SMS"
+    label: Any  # lazily translated: the request form's radio label
+    noun: Any  # lazily translated: how pages name it: "sent to it by e-mail"
+    short: Any  # lazily translated: in tables: "e-mail", "SMS"
     normalize: Callable[[str, str], str]  # (raw, region) -> canonical contact
     mask: Callable[[str], str]  # canonical contact -> display form
     column: str | None
@@ -64,9 +67,9 @@ def _mask_any(contact: str) -> str:
 CHANNELS: dict[str, Channel] = {
     "email": Channel(
         name="email",
-        label="E-mail",
-        noun="e-mail",
-        short="e-mail",
+        label=_l("E-mail"),
+        noun=_l("e-mail"),
+        short=_l("e-mail"),
         normalize=lambda raw, _region: normalize_email(raw),
         mask=mask_email,
         column="email",
@@ -78,9 +81,9 @@ CHANNELS: dict[str, Channel] = {
     ),
     "sms": Channel(
         name="sms",
-        label="Text message (SMS)",
-        noun="text message",
-        short="SMS",
+        label=_l("Text message (SMS)"),
+        noun=_l("text message"),
+        short=_l("SMS"),
         normalize=normalize_phone,
         mask=mask_phone,
         column="phone",
@@ -92,9 +95,9 @@ CHANNELS: dict[str, Channel] = {
     ),
     "app": Channel(
         name="app",
-        label="Authenticator app",
-        noun="authenticator app",
-        short="app",
+        label=_l("Authenticator app"),
+        noun=_l("authenticator app"),
+        short=_l("app"),
         normalize=_normalize_any,
         mask=_mask_any,
         column=None,  # typed as an e-mail address or phone number

@@ -12,34 +12,38 @@ import traceback
 
 import redis
 from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from limits.errors import StorageError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from . import audit
+from . import audit, metrics
 from .extensions import db, limiter, login_manager
+from .i18n import wait_in_words
 
 log = logging.getLogger(__name__)
 
 PAGES = {400, 403, 404, 429, 500, 503}
 TITLES = {
-    400: "Bad request",
-    403: "Forbidden",
-    404: "Page not found",
-    405: "Method not allowed",
-    413: "Request too large",
-    429: "Too many requests",
-    500: "Something went wrong",
-    503: "Service unavailable",
+    400: _l("Bad request"),
+    403: _l("Forbidden"),
+    404: _l("Page not found"),
+    405: _l("Method not allowed"),
+    413: _l("Request too large"),
+    429: _l("Too many requests"),
+    500: _l("Something went wrong"),
+    503: _l("Service unavailable"),
 }
 
 
 def render_error(code: int, message: str | None = None, headers: dict | None = None) -> tuple:
     """Our page for ``code``; codes without a page of their own use the 400 page's layout."""
     template = f"errors/{code}.html" if code in PAGES else "errors/400.html"
-    html = render_template(template, code=code, title=TITLES.get(code, "Error"), message=message)
+    title = TITLES.get(code, _l("Error"))
+    html = render_template(template, code=code, title=title, message=message)
     return html, code, headers or {}
 
 
@@ -50,7 +54,7 @@ def handle_http(exc: HTTPException) -> tuple:
 def handle_csrf(exc: CSRFError) -> tuple:
     log.info("csrf: %s %s refused: %s", request.method, request.path, exc.description)
     return render_error(
-        400, "This form has expired or was not sent from our site. Please go back and try again."
+        400, _("This form has expired or was not sent from our site. Please go back and try again.")
     )
 
 
@@ -58,12 +62,12 @@ def handle_rate_limit(exc: RateLimitExceeded) -> tuple:
     """A per-IP limit (Flask-Limiter): 429 with Retry-After, even if its headers are off."""
     audit.record("otp_rate_limited")
     current = limiter.current_limit
-    wait = int(current.reset_at - time.time()) if current else 60
-    return render_error(
-        429,
-        "Too many requests from your network. Please wait and try again.",
-        {"Retry-After": str(max(wait, 1))},
+    wait = max(int(current.reset_at - time.time()) if current else 60, 1)
+    message = _(
+        "Too many requests from your network. Please wait %(wait)s and try again.",
+        wait=wait_in_words(wait),
     )
+    return render_error(429, message, {"Retry-After": str(wait)})
 
 
 def handle_unavailable(exc: Exception) -> tuple:
@@ -76,6 +80,7 @@ def handle_unavailable(exc: Exception) -> tuple:
         part = "database"
     else:
         part = "redis"
+        metrics.count_redis_error("web")
     log.error(
         "unavailable: %s failed during %s %s: %s",
         part,

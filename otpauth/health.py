@@ -1,15 +1,16 @@
-"""``GET /healthz``: is the database and is Redis answering?"""
+"""``GET /healthz``: is the database and is Redis answering? (Queue mode: the queue too.)"""
 
 from __future__ import annotations
 
 import logging
 
 import redis
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
+from . import metrics
 from .extensions import db, limiter
 from .redis import get_redis
 
@@ -21,7 +22,7 @@ bp = Blueprint("health", __name__)
 @limiter.exempt
 def healthz() -> tuple[Response, int]:
     """200 with every part "ok", or 503 naming the part that is down."""
-    report = {"status": "ok", "database": "ok", "redis": "ok"}
+    report: dict[str, str | int] = {"status": "ok", "database": "ok", "redis": "ok"}
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
@@ -32,8 +33,23 @@ def healthz() -> tuple[Response, int]:
         get_redis().ping()
     except redis.RedisError as exc:
         report["redis"] = "unavailable"
+        metrics.count_redis_error("web")
         log.error("healthz: redis unavailable: %s", type(exc).__name__)
+    if current_app.config["DELIVERY_MODE"] == "queue" and report["redis"] == "ok":
+        report.update(queue_report())
     healthy = report["database"] == "ok" and report["redis"] == "ok"
     if not healthy:
         report["status"] = "unavailable"
     return jsonify(report), 200 if healthy else 503
+
+
+def queue_report() -> dict[str, str | int]:
+    """Queue mode: jobs waiting and live workers (no worker is reported, not unhealthy)."""
+    from .delivery.queue import queue_stats
+
+    try:
+        depth, workers = queue_stats()
+    except redis.RedisError as exc:
+        log.error("healthz: queue unavailable: %s", type(exc).__name__)
+        return {"queue": "unavailable"}
+    return {"queue_depth": depth, "workers": workers}

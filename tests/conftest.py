@@ -179,6 +179,7 @@ def app(redis_client, database_url: str, settings: dict) -> Iterator:
         "DATABASE_URL": database_url,
         "REDIS_CLIENT": redis_client,
         "RATELIMIT_ENABLED": False,
+        "DELIVERY_INLINE_DELAY": 0,  # inline sends start at once (each test drains the pool)
         **settings,
     }
     if "REDIS_URL" in settings:
@@ -188,9 +189,51 @@ def app(redis_client, database_url: str, settings: dict) -> Iterator:
         delivery().senders = {"email": RecordingSender(), "sms": RecordingSender()}
         _empty_tables(db)
     yield app
+    pool = app.extensions["otpauth.delivery"].pool
+    if pool is not None:
+        pool.shutdown()  # the inline sends still queued run before the database goes
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def drain(app) -> None:  # noqa: ANN001
+    """Wait until the inline pool has sent what the last requests handed it."""
+    pool = app.extensions["otpauth.delivery"].pool
+    if pool is not None:
+        assert pool.wait_idle(10), "the inline send pool did not drain"
+
+
+class Sent(list):
+    """A sender's messages, read after the inline pool has drained (sends run off-thread)."""
+
+    def __init__(self, app, sender) -> None:  # noqa: ANN001
+        self.app, self.sender = app, sender
+
+    def _now(self) -> list:
+        drain(self.app)
+        return self.sender.messages
+
+    def __len__(self) -> int:
+        return len(self._now())
+
+    def __getitem__(self, index):  # noqa: ANN001, ANN204
+        return self._now()[index]
+
+    def __iter__(self):  # noqa: ANN204
+        return iter(self._now())
+
+    def __eq__(self, other: object) -> bool:
+        return self._now() == other
+
+    def __bool__(self) -> bool:
+        return bool(self._now())
+
+    def clear(self) -> None:
+        self._now().clear()
+
+    def __repr__(self) -> str:
+        return repr(self._now())
 
 
 def _empty_tables(db) -> None:  # noqa: ANN001
@@ -214,13 +257,13 @@ def runner(app):
 @pytest.fixture
 def outbox(app):
     """The e-mails the app sent, as delivery.Message objects."""
-    return app.extensions["otpauth.delivery"].senders["email"].messages
+    return Sent(app, app.extensions["otpauth.delivery"].senders["email"])
 
 
 @pytest.fixture
 def sms(app):
     """The text messages the app sent."""
-    return app.extensions["otpauth.delivery"].senders["sms"].messages
+    return Sent(app, app.extensions["otpauth.delivery"].senders["sms"])
 
 
 @pytest.fixture
@@ -266,9 +309,11 @@ class Auth:
         self, contact: str = "test@example.com", channel: str = "email", path: str = "/otp/request/"
     ):
         token = csrf_token(self.client, path)
-        return self.client.post(
+        response = self.client.post(
             path, data={"channel": channel, "contact": contact, "csrf_token": token}
         )
+        drain(self.client.application)
+        return response
 
     def verify(self, code: str):
         token = csrf_token(self.client, "/otp/verify/")
@@ -276,7 +321,9 @@ class Auth:
 
     def resend(self):
         token = csrf_token(self.client, "/otp/verify/")
-        return self.client.post("/otp/resend/", data={"csrf_token": token})
+        response = self.client.post("/otp/resend/", data={"csrf_token": token})
+        drain(self.client.application)
+        return response
 
     def logout(self):
         token = csrf_token(self.client, "/dashboard/")

@@ -27,6 +27,11 @@ def shown_secret(client) -> str:
     return match.group(1)
 
 
+def assert_unique_ids(html: str) -> None:
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), ids
+
+
 def post_code(client, code: str, path: str = PAGE):
     return client.post(path, data={"code": code, "csrf_token": csrf_token(client, PAGE)})
 
@@ -43,6 +48,8 @@ def test_enrolment_page_shows_qr_svg_secret_and_form(signed_in, client):
     assert 'name="code"' in html and 'name="csrf_token"' in html
     assert not re.search(r'(src|href)="https?://', html)  # no external request
     assert shown_secret(client) == shown_secret(client)  # a reload keeps the same secret
+    assert_unique_ids(html)
+    assert "Sign out" in html
 
 
 def test_interop_enrol_and_sign_in_with_an_independent_totp(app, signed_in, client, outbox, sms):
@@ -77,6 +84,7 @@ def test_page_with_an_app_shows_when_added_and_removal(app, signed_in, client, c
     html = client.get(PAGE).get_data(as_text=True)
     assert "It was added on" in html and "data-totp-secret" not in html
     assert 'action="/account/authenticator/remove"' in html
+    assert_unique_ids(html)
 
 
 def test_removal_needs_a_right_code(app, signed_in, client, customer, outbox):
@@ -113,3 +121,14 @@ def test_without_csrf_nothing_changes(app, signed_in, client, customer):
         from otpauth import authenticators
 
         assert authenticators.get("customer", customer) is None
+
+
+def test_notice_skips_a_channel_unavailable_to_everyone(app, signed_in, client, outbox, sms):
+    from otpauth.delivery import gates
+
+    with app.app_context():
+        for _ in range(app.config["DELIVERY_BREAKER_FAILURES"]):
+            gates().record("sms", False)
+    sms.clear()
+    assert post_code(client, hotp(shown_secret(client), step_now())).status_code == 200
+    assert [m.subject for m in outbox] == ["Waste Billing security notice"] and sms == []

@@ -158,3 +158,28 @@ def test_a_secret_no_key_opens_is_a_wrong_code_and_one_log_line(
         assert "opens with none of TOTP_ENCRYPTION_KEYS" in caplog.text
     finally:
         _dispose(other)
+
+
+def test_redis_failing_mid_check_burns_no_recovery_code(app, customer, monkeypatch):
+    """The recovery UPDATE waits for the Redis check; an outage there rolls it back."""
+    import redis
+
+    from otpauth import authenticators
+    from otpauth.extensions import db
+    from otpauth.models import RecoveryCode
+    from otpauth.otp.store import OtpStore
+
+    _, codes = enrol(app, customer)
+
+    def down(*args, **kwargs):
+        raise redis.ConnectionError("down")
+
+    monkeypatch.setattr(OtpStore, "verify_totp", down)
+    with app.test_request_context():
+        with pytest.raises(redis.ConnectionError):
+            authenticators.verify("customer", customer, codes[0])
+    monkeypatch.undo()
+    with app.app_context():
+        assert not any(db.session.scalars(select(RecoveryCode.used_at)).all())
+    with app.test_request_context():
+        assert authenticators.verify("customer", customer, codes[0])

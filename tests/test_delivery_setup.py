@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import fakeredis
 import pytest
 import redis
@@ -10,7 +12,7 @@ from redis.retry import Retry
 
 from config import ConfigError
 from otpauth import create_app
-from otpauth.delivery import DeliveryError, Message
+from otpauth.delivery import SendJob
 from otpauth.delivery.sealing import Unreadable, seal, unseal
 from tests.smtp_server import free_port
 
@@ -49,22 +51,22 @@ def test_queue_mode_refuses_the_embedded_redis(sqlite_url):
     assert "DELIVERY_MODE=queue needs REDIS_URL" in str(caught.value)
 
 
-def test_unreachable_queue_is_a_temporary_delivery_error(sqlite_url):
+def test_unreachable_queue_is_a_redis_error_for_every_contact(sqlite_url):
+    """Every contact's code is enqueued, so a queue outage is the request's 503 for all
+    (the error page for Redis outages), never an answer that differs by contact."""
     dead = redis.Redis(port=free_port(), socket_connect_timeout=1, retry=Retry(NoBackoff(), 0))
     app = create_app({"DATABASE_URL": sqlite_url, "REDIS_CLIENT": dead, "DELIVERY_MODE": "queue"})
     from otpauth.delivery.queue import enqueue
 
-    with app.app_context(), pytest.raises(DeliveryError) as caught:
-        enqueue("email", Message(to="a@example.com", text="code 123456"), ttl=60)
-    assert caught.value.temporary is True
-    assert "queue unavailable" in str(caught.value)
+    job = SendJob("email", "tag", "id1", "123456", "", time.time() + 60)
+    with app.app_context(), pytest.raises(redis.ConnectionError):
+        enqueue(job)
 
 
-def test_sealed_message_opens_only_with_the_same_key():
-    message = Message(to="a@example.com", text="code 123456", subject="s", html="<p>x</p>")
-    token = seal("key-one-0123456789", "email", message, ttl=60)
-    assert b"123456" not in token and b"a@example.com" not in token
-    channel, opened, deadline = unseal("key-one-0123456789", token)
-    assert (channel, opened) == ("email", message)
+def test_sealed_job_opens_only_with_the_same_key():
+    job = SendJob("email", "tag", "id1", "123456", "7", time.time() + 60)
+    token = seal("key-one-0123456789", job)
+    assert b"123456" not in token
+    assert unseal("key-one-0123456789", token) == job
     with pytest.raises(Unreadable):
         unseal("key-two-0123456789", token)

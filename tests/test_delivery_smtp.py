@@ -75,11 +75,29 @@ def test_refused_connection_is_temporary(app, smtp_server, real_email):
     assert "ConnectionRefusedError" in str(caught.value)
 
 
-def test_permanent_refusal_is_shown_and_audited(app, auth, customer, smtp_server, real_email):
+def test_permanent_refusal_is_audited_not_shown(app, auth, customer, smtp_server, real_email):
+    """The page cannot say the send failed: a stranger's page would then differ."""
     smtp_server.handler.rcpt_replies = ["550 5.1.1 No such user"]
     response = auth.request()
-    assert response.status_code == 503
-    assert "We could not send a code to this contact" in response.get_data(as_text=True)
+    assert response.headers["Location"] == "/otp/verify/"
     with app.app_context():
         [event] = audit.recent(event="otp_send_failed")
-    assert event.customer_id == customer and event.channel == "email"
+    assert (event.customer_id, event.channel, event.reason) == (customer, "email", "permanent")
+
+
+def test_inline_pool_sends_off_the_request_thread_over_one_connection(
+    app, auth, customer, smtp_server, real_email
+):
+    import threading
+
+    threads = []
+    original = real_email.send
+    real_email.send = lambda message: (
+        threads.append(threading.current_thread().name) or original(message)
+    )
+    auth.request()
+    auth.resend()
+    assert len(smtp_server.received) == 2
+    assert smtp_server.received[0].peer == smtp_server.received[1].peer
+    assert real_email.connections_opened == 1
+    assert all(name.startswith("otpauth-send") for name in threads) and len(threads) == 2

@@ -63,16 +63,13 @@ def test_twilio_errors_are_classified(app, twilio, real_sms, status, code, tempo
     assert str(status) in str(caught.value) or str(code) in str(caught.value)
 
 
-def test_invalid_number_gives_the_customer_a_clear_message(app, auth, customer, twilio, real_sms):
+def test_invalid_number_is_audited_not_shown(app, auth, customer, twilio, real_sms):
     twilio.errors = [(400, 21614, "'To' number is not a valid mobile number")]
     response = auth.request("9876543210", channel="sms")
-    page = response.get_data(as_text=True)
-    assert response.status_code == 503
-    assert "We could not send a text message to this number" in page
-    assert "sign in with your e-mail address" in page
+    assert response.headers["Location"] == "/otp/verify/"
     with app.app_context():
         [event] = audit.recent(event="otp_send_failed")
-    assert event.customer_id == customer and event.channel == "sms"
+    assert (event.customer_id, event.channel, event.reason) == (customer, "sms", "permanent")
 
 
 def test_unreachable_twilio_is_temporary(app, twilio):

@@ -8,7 +8,6 @@ from otpauth.delivery import DeliveryError, FailingSender
 from tests.security_support import (
     EMAIL,
     add_customer,
-    code_in,
     csrf_token,
     events,
     set_pending,
@@ -99,43 +98,51 @@ def _down(app, channel: str) -> FailingSender:
     return sender
 
 
+STRANGER = {"email": "stranger@example.com", "sms": "9876543211"}
+
+
 @pytest.mark.parametrize(("channel", "contact"), [("email", EMAIL), ("sms", "9876543210")])
-def test_sender_down_tells_customer_audits_and_releases_cooldown(
+def test_sender_down_answers_as_for_a_stranger_audits_and_keeps_cooldown(
     app, auth, customer, redis_client, channel, contact
 ):
+    """A failed send must not tell a customer from a stranger: same redirect, same wait."""
     sender = _down(app, channel)
     response = auth.request(contact, channel)
-    assert response.status_code == 503
-    assert "could not send your code" in response.get_data(as_text=True)
-    assert sender.attempts == 1
+    stranger = auth.request(STRANGER[channel], channel)
+    assert (response.status_code, response.headers["Location"]) == (302, "/otp/verify/")
+    assert (stranger.status_code, stranger.headers["Location"]) == (302, "/otp/verify/")
+    assert sender.attempts == 1  # the stranger's job found no recipient
     failed = events(app, event="otp_send_failed")
-    assert [(e.customer_id, e.channel) for e in failed] == [(customer, channel)]
-    assert not redis_client.exists(f"otp:{{{failed[0].contact_hash}}}:cool")
+    assert [(e.customer_id, e.channel, e.reason) for e in failed] == [
+        (customer, channel, "retries_exhausted")
+    ]
+    # A give-up keeps the cooldown: asking again waits, exactly as a stranger does.
+    assert redis_client.exists(f"otp:{{{failed[0].contact_hash}}}:cool")
+    again, stranger_again = auth.request(contact, channel), auth.request(STRANGER[channel], channel)
+    assert again.status_code == stranger_again.status_code == 429
+    assert "Please wait" in again.get_data(as_text=True)
 
-    recording = app.extensions["otpauth.delivery"].senders["sms" if channel == "email" else "email"]
-    app.extensions["otpauth.delivery"].senders[channel] = recording  # the server is back
-    assert auth.request(contact, channel).status_code == 302  # no 60 s cooldown trap
-    assert auth.verify(code_in(recording.messages[-1])).headers["Location"] == "/dashboard/"
 
-
-def test_sender_down_on_resend_releases_cooldown(app, auth, customer, outbox, redis_client):
+def test_sender_down_on_resend_answers_as_usual_and_keeps_cooldown(
+    app, auth, customer, outbox, redis_client
+):
     auth.request()
     redis_client.delete(f"otp:{{{tag_of(app, 'email', EMAIL)}}}:cool")  # the minute has passed
     _down(app, "email")
     response = auth.resend()
-    assert response.status_code == 503
-    assert "could not send your code" in response.get_data(as_text=True)
-    assert not redis_client.exists(f"otp:{{{tag_of(app, 'email', EMAIL)}}}:cool")
+    assert response.headers["Location"] == "/otp/verify/"
+    assert redis_client.exists(f"otp:{{{tag_of(app, 'email', EMAIL)}}}:cool")
     assert [e.event for e in events(app)][-1] == "otp_send_failed"
 
 
-def test_permanent_send_failure_says_so(app, auth, customer):
+def test_permanent_send_failure_is_audited_as_permanent(app, auth, customer):
     app.extensions["otpauth.delivery"].senders["sms"] = FailingSender(
         DeliveryError("Twilio refused the number", temporary=False)
     )
     response = auth.request("9876543210", "sms")
-    assert response.status_code == 503
-    assert "could not send a code to this contact" in response.get_data(as_text=True)
+    assert response.headers["Location"] == "/otp/verify/"
+    [failed] = events(app, event="otp_send_failed")
+    assert failed.reason == "permanent"
 
 
 @pytest.mark.parametrize("settings", [{"PROPAGATE_EXCEPTIONS": False}])

@@ -73,7 +73,7 @@ def test_whole_login_logs_no_code_and_no_contact(prod, caplog):
     client.post("/otp/request/", data={"channel": "email", "contact": "test@example.com"})  # CSRF
 
     records = caplog.records
-    assert any("send to +91******3210 failed" in r.getMessage() for r in records)
+    assert any("sms to +91******3210 failed for good" in r.getMessage() for r in records)
     assert any("ratelimit" in r.getMessage() for r in records)
     for record in records:
         text = _text_of(record)

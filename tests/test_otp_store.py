@@ -121,18 +121,24 @@ def test_daily_failure_cap_refuses_requests(redis_client):
 
 def test_pending_reports_attempts_and_expiry(redis_client):
     store = make_store(redis_client)
-    assert store.pending(TAG) is None
+    assert store.pending(TAG) == (None, 0)
     issue(store)
     store.verify(TAG, H.code(TAG, "000000"))
-    live = store.pending(TAG)
+    live, resend_in = store.pending(TAG)
     assert live is not None and live.attempts_left == 4 and 295 <= live.expires_in <= 300
+    assert 55 <= resend_in <= 60  # the cooldown, read in the same round trip
 
 
-def test_release_cooldown(redis_client):
+def test_live_code_id_names_the_latest_code_only(redis_client):
     store = make_store(redis_client)
-    issue(store)
-    store.release_cooldown(TAG)
-    assert issue(store).issued
+    assert store.live_code_id(TAG) is None
+    store.issue(TAG, H.code(TAG, "123456"), "decoy", "7", "first")
+    assert store.live_code_id(TAG) == "first"
+    redis_client.delete(f"otp:{{{TAG}}}:cool")
+    store.issue(TAG, H.code(TAG, "654321"), "decoy", "7", "second")  # a resend supersedes
+    assert store.live_code_id(TAG) == "second"
+    store.verify(TAG, H.code(TAG, "654321"))  # used
+    assert store.live_code_id(TAG) is None
 
 
 def test_generate_code_is_six_digits_and_varied():

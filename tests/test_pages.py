@@ -164,7 +164,7 @@ def test_pages_load_nothing_from_other_sites(client, auth, customer, outbox):
         links = re.findall(r'(?:src|href|action)="([^"]*)"', page.get_data(as_text=True))
         assert links, page.request.path
         for link in links:
-            assert link.startswith(("/", "data:")) and not link.startswith("//"), link
-    for path in ("/static/app.css", "/static/app.js"):
+            assert link.startswith(("/", "data:", "#")) and not link.startswith("//"), link
+    for path in ("/static/app.css", "/static/app.js", "/static/webotp.js"):
         with client.get(path) as asset:
             assert asset.status_code == 200 and b"http" not in asset.data

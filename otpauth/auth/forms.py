@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, ValidationError
 from wtforms.fields.choices import SelectChoice
@@ -37,44 +41,76 @@ class ChannelField(RadioField):
 
 
 class RequestForm(FlaskForm):
-    """Ask for a code: which channel, and the address or number on file."""
+    """Ask for a code: the address or number on file, and (optionally) the channel."""
 
     channel = ChannelField(
-        "Sign in with",
-        choices=[SelectChoice(c.name, c.label) for c in channels.CHANNELS.values()],
-        default="email",
+        _l("Send my code by"),
+        choices=[
+            SelectChoice(channels.AUTO, _l("Automatic (e-mail or text message, from what I type)")),
+            *(SelectChoice(c.name, c.label) for c in channels.CHANNELS.values()),
+        ],
+        default=channels.AUTO,
         validate_choice=True,
     )
     contact = TextField(
-        "E-mail address or phone number",
+        _l("E-mail address or mobile number"),
         validators=[
-            InputRequired(message="Enter your e-mail address or phone number."),
-            Length(max=MAX_CONTACT_LENGTH, message="That is too long to be a contact."),
+            InputRequired(message=_l("Enter your e-mail address or mobile number.")),
+            Length(max=MAX_CONTACT_LENGTH, message=_l("That is too long to be a contact.")),
         ],
         render_kw={"autocomplete": "username", "spellcheck": "false", "autocapitalize": "none"},
     )
     normalized: str = ""
+    resolved_channel: str = ""  # the channel the request goes by (never ``auto``)
 
     def validate_contact(self, field: TextField) -> None:
-        raw = field.data or ""
-        if self.channel.data == channels.AUTO:
-            self.channel.data = channels.detect(raw)
-        if self.channel.data not in channels.CHANNELS:
+        choice, raw = self.channel.data, field.data or ""
+        if choice != channels.AUTO and choice not in channels.CHANNELS:
             return  # the channel's own error says what is wrong
+        resolved = resolve_contact(choice, raw, current_app.config["PHONE_DEFAULT_REGION"])
+        if resolved is None:
+            raise ValidationError(contact_error(choice, raw))
+        self.resolved_channel, self.normalized = resolved
+
+
+# What a pasted code may carry around its digits: spaces and any kind of dash.
+PASTE_NOISE = re.compile(r"[\s\-\u2010-\u2015\u2212]")
+
+
+def resolve_contact(choice: str, raw: str, region: str) -> tuple[str, str] | None:
+    """The channel and normalized contact for what was typed, or None if it is neither.
+
+    ``auto`` reads an ``@`` as e-mail and anything else as a phone number. A phone number
+    typed with e-mail chosen (or an address with SMS chosen) is understood as what it is:
+    people pick the wrong radio more often than they mistype their own contact. A channel
+    with no contact column of its own (an authenticator app) takes either kind.
+    """
+    if choice in channels.CHANNELS and channels.get(choice).column is None:
+        candidates: tuple[str, ...] = (choice,)
+    else:
+        guess = channels.detect(raw)
+        candidates = tuple(dict.fromkeys((guess if choice == channels.AUTO else choice, guess)))
+    for channel in candidates:
         try:
-            self.normalized = normalize(
-                self.channel.data, raw, current_app.config["PHONE_DEFAULT_REGION"]
-            )
-        except InvalidContact as exc:
-            raise ValidationError(str(exc)) from None
+            return channel, normalize(channel, raw, region)
+        except InvalidContact:
+            continue
+    return None
+
+
+def contact_error(choice: str, raw: str) -> str:
+    """Why the typed contact is refused, in the page's language."""
+    if choice == "email" or (choice != "sms" and "@" in raw):
+        return _("Enter a valid e-mail address, like name@example.com.")
+    return _("Enter a valid mobile number, like 98765 43210.")
 
 
 class VerifyForm(FlaskForm):
     """Type the code that was sent."""
 
     code = TextField(
-        "Your code",
-        validators=[InputRequired(message="Enter the code we sent you.")],
+        _l("Your code"),
+        validators=[InputRequired(message=_l("Enter the code we sent you."))],
         render_kw={
             "autocomplete": "one-time-code",
             "inputmode": "numeric",
@@ -85,9 +121,9 @@ class VerifyForm(FlaskForm):
 
     def validate_code(self, field: TextField) -> None:
         length = current_app.config["OTP_LENGTH"]
-        value = (field.data or "").strip().replace(" ", "").replace("-", "")
+        value = PASTE_NOISE.sub("", field.data or "")
         if len(value) != length or not value.isascii() or not value.isdigit():
-            raise ValidationError(f"Enter the {length}-digit code we sent you.")
+            raise ValidationError(_("Enter the %(n)d-digit code we sent you.", n=length))
         field.data = value
 
 
@@ -95,8 +131,8 @@ class AppVerifyForm(VerifyForm):
     """Type the authenticator app's current code or one of the recovery codes."""
 
     code = TextField(
-        "Your code",
-        validators=[InputRequired(message="Enter the code from your app.")],
+        _l("Your code"),
+        validators=[InputRequired(message=_l("Enter the code from your app."))],
         render_kw={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"},
     )
 
@@ -104,7 +140,7 @@ class AppVerifyForm(VerifyForm):
         value = totp.canonical_code(field.data or "")
         if value is None:
             raise ValidationError(
-                f"Enter the {totp.DIGITS}-digit code from your app or a recovery code."
+                _("Enter the %(n)d-digit code from your app or a recovery code.", n=totp.DIGITS)
             )
         field.data = value
 

@@ -1,23 +1,29 @@
 """The login logic the views call: plain functions, testable without a request.
 
 Unknown and inactive contacts walk the same path as customers: a record is issued in
-Redis (holding a decoy hash no code matches) and nothing is delivered, so answers and
-timing reveal nothing about who is a customer.
+Redis (holding a decoy hash no code matches) and a send job is dispatched for it too, which
+the delivery policy drops for want of a recipient; so answers, audit rows, SQL lookups and
+timing reveal nothing about who is a customer, nor whether the provider failed.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
+import time
 from dataclasses import dataclass
+from enum import Enum
 
 from flask import current_app
 from sqlalchemy import func, select, update
 
 from .. import audit, authenticators, channels
-from ..contacts import mask
-from ..delivery import DeliveryError, delivery
+from ..delivery import SendJob, delivery, policy
+from ..delivery import gates as delivery_gates
+from ..delivery.gates import Admission, Ticket
 from ..delivery.notices import send_security_notice
 from ..extensions import db
+from ..i18n import current_language
 from ..models import Customer, utcnow
 from ..otp import hasher, otp_store
 from ..otp.codes import decoy_hash, generate_code
@@ -29,10 +35,22 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Issued:
-    """The outcome of a request or resend: the store's answer and the contact's tag."""
+    """The outcome of a request or resend: the store's answer and the contact's tag.
+
+    ``blocked`` (then ``result`` is None) when the channel refused before anything was
+    stored: ``unroutable`` (400) or ``unavailable`` (503), the same for every contact.
+    """
 
     tag: str
-    result: IssueResult
+    result: IssueResult | None
+    blocked: Blocked | None = None
+
+
+class Blocked(Enum):
+    """Why a send was refused for everyone, before anything was stored."""
+
+    UNROUTABLE = "unroutable"  # SMS to a region or a kind of number we do not serve
+    UNAVAILABLE = "unavailable"  # the channel's breaker is open or the SMS budget is spent
 
 
 def find_customer(channel: str, contact: str) -> Customer | None:
@@ -44,18 +62,19 @@ def find_customer(channel: str, contact: str) -> Customer | None:
 
 
 def request_code(channel: str, contact: str) -> Issued:
-    """Issue a code for a normalized contact and send it if a customer matches.
-
-    Raises ``DeliveryError`` when the send fails (the cooldown is released first).
-    """
+    """Issue a code for a normalized contact and dispatch its send (whoever it is)."""
     tag = hasher().tag(channel, contact)
+    if channel == "sms" and not policy.routable(contact):
+        log.info("otp: sms refused for contact %s: region or number type", tag[:8])
+        return Issued(tag, None, Blocked.UNROUTABLE)
     customer = find_customer(channel, contact)
     audit.record(
         "otp_requested", customer_id=customer and customer.id, channel=channel, contact_hash=tag
     )
     if channels.get(channel).sender is None:
         return _issue_unsent(channel, tag, customer)
-    return _issue_and_send(channel, tag, customer, str(customer.id) if customer else "", contact)
+    customer_id = str(customer.id) if customer else ""
+    return _issue_and_send(channel, tag, customer_id, sms_prefix(channel, contact))
 
 
 def _issue_unsent(channel: str, tag: str, customer: Customer | None) -> Issued:
@@ -65,58 +84,59 @@ def _issue_unsent(channel: str, tag: str, customer: Customer | None) -> Issued:
     customer or not, walks this same path.
     """
     cid = str(customer.id) if customer else ""
-    result = otp_store().issue(tag, decoy_hash(), decoy_hash(), cid)
+    result = otp_store().issue(tag, decoy_hash(), decoy_hash(), cid, cooldown=False)
     if not result.issued:
         audit.record("otp_rate_limited", customer_id=cid or None, channel=channel, contact_hash=tag)
-    else:
-        otp_store().release_cooldown(tag)  # nothing was sent: no reason to make anyone wait
     return Issued(tag, result)
 
 
-def resend_code(channel: str, tag: str) -> Issued:
-    """Issue a fresh code for the pending request; the previous code stops working."""
+def resend_code(channel: str, tag: str, prefix: str | None = None) -> Issued:
+    """Issue a fresh code for the pending request; the previous code stops working.
+
+    ``prefix``: the SMS budget's number prefix, kept with the pending request.
+    """
     if channels.get(channel).sender is None:  # nothing to send: a fresh request only
-        result = otp_store().issue(tag, decoy_hash(), decoy_hash(), KEEP_CUSTOMER)
-        otp_store().release_cooldown(tag)
+        result = otp_store().issue(tag, decoy_hash(), decoy_hash(), KEEP_CUSTOMER, cooldown=False)
         return Issued(tag, result)
-    return _issue_and_send(channel, tag, None, KEEP_CUSTOMER, None)
+    return _issue_and_send(channel, tag, KEEP_CUSTOMER, prefix)
 
 
-def _issue_and_send(
-    channel: str, tag: str, customer: Customer | None, customer_id: str, contact: str | None
-) -> Issued:
-    code = generate_code(current_app.config["OTP_LENGTH"])
-    result = otp_store().issue(tag, hasher().code(tag, code), decoy_hash(), customer_id)
+def sms_prefix(channel: str, contact: str) -> str | None:
+    """The SMS budget's prefix of a normalized contact (None for other channels)."""
+    return policy.sms_prefix(contact) if channel == "sms" else None
+
+
+def _issue_and_send(channel: str, tag: str, customer_id: str, prefix: str | None) -> Issued:
+    """Admit, store and dispatch: the same steps, SQL and audit rows for every contact."""
+    ticket = policy.admit(channel, prefix)
+    if ticket.admission is not Admission.OK:
+        return _refused(channel, tag, customer_id, ticket)
+    code, code_id = generate_code(current_app.config["OTP_LENGTH"]), secrets.token_hex(8)
+    result = otp_store().issue(tag, hasher().code(tag, code), decoy_hash(), customer_id, code_id)
     if not result.issued:
-        audit.record(
-            "otp_rate_limited",
-            customer_id=customer and customer.id,
-            channel=channel,
-            contact_hash=tag,
-        )
+        delivery_gates().give_back(ticket.counted)
+        _audit_refusal(channel, tag, customer_id)
         log.info("otp: %s refused for contact %s (%s)", channel, tag[:8], result.status)
         return Issued(tag, result)
-    if customer is None and result.customer_id:  # resend: look the customer up again
-        customer = db.session.get(Customer, int(result.customer_id))
-        customer = customer if customer is not None and customer.active else None
-        contact = customer.contact(channel) if customer else None
-    if customer is None or contact is None:
-        return Issued(tag, result)  # unknown contact: nothing is sent
-    try:
-        delivery().send_code(channel, contact, code)
-    except DeliveryError as exc:
-        otp_store().release_cooldown(tag)
-        audit.record("otp_send_failed", customer_id=customer.id, channel=channel, contact_hash=tag)
-        log.warning(
-            "otp: %s send to %s failed (%s, temporary=%s)",
-            channel,
-            mask(channel, contact),
-            exc,
-            exc.temporary,
-        )
-        raise
-    audit.record("otp_sent", customer_id=customer.id, channel=channel, contact_hash=tag)
+    audit.record("otp_queued", customer_id=result.customer_id, channel=channel, contact_hash=tag)
+    deadline = time.time() + current_app.config["OTP_TTL_SECONDS"]
+    job = SendJob(channel, tag, code_id, code, result.customer_id, deadline, current_language())
+    delivery().dispatch(job)
     return Issued(tag, result)
+
+
+def _refused(channel: str, tag: str, customer_id: str, ticket: Ticket) -> Issued:
+    """A channel-wide refusal: 503 (breaker, SMS budget) or 429 (number prefix)."""
+    log.info("otp: %s refused for contact %s (%s)", channel, tag[:8], ticket.admission.value)
+    if ticket.admission is Admission.PREFIX_SPENT:
+        _audit_refusal(channel, tag, customer_id)
+        return Issued(tag, IssueResult("limited", retry_after=ticket.retry_after))
+    return Issued(tag, None, Blocked.UNAVAILABLE)
+
+
+def _audit_refusal(channel: str, tag: str, customer_id: str) -> None:
+    cid = None if customer_id == KEEP_CUSTOMER else customer_id
+    audit.record("otp_rate_limited", customer_id=cid, channel=channel, contact_hash=tag)
 
 
 def verify_code(

@@ -16,15 +16,18 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from .. import audit
 from ..contacts import mask
-from ..delivery import DeliveryError
+from ..delivery.policy import UNROUTABLE, unavailable_message
 from ..extensions import limiter
+from ..i18n import wait_in_words
 from ..otp import otp_store
-from ..otp.store import IssueResult
+from ..otp.store import IssueResult, VerifyResult
 from ..sessions import end_session, start_session
 from . import service
 from .forms import ActionForm, RequestForm, VerifyForm, verify_form
@@ -53,24 +56,49 @@ def safe_next(target: str | None) -> str | None:
 def refusal(result: IssueResult) -> tuple[str, dict[str, str]]:
     """The message and headers of a 429 for a send refused by a per-contact limit.
 
-    The same for every contact, customer or not.
+    The same for every contact, customer or not. The wait is said in words (seconds,
+    minutes or hours), so the page is clear without JavaScript.
     """
     wait = max(result.retry_after, 1)
     if result.status == "cooldown":
-        message = f"Please wait {wait} seconds before asking for another code."
+        message = _(
+            "Please wait %(wait)s before asking for another code.", wait=wait_in_words(wait)
+        )
     else:
-        minutes = -(-wait // 60)
-        message = f"Too many requests. Please try again in {minutes} minute{'s' * (minutes != 1)}."
+        message = _("Too many requests. Please try again in %(wait)s.", wait=wait_in_words(wait))
     return message, {"Retry-After": str(wait)}
 
 
-def _remember_pending(channel: str, contact_masked: str, tag: str, next_url: str | None) -> None:
+def wrong_code_message(result: VerifyResult) -> str:
+    """What the verify page says about a code that did not work (the contract's words)."""
+    if result.status == "invalid":
+        return ngettext(
+            "Invalid OTP. %(num)d attempt remaining. Check the code and type it again.",
+            "Invalid OTP. %(num)d attempts remaining. Check the code and type it again.",
+            result.attempts_left,
+        )
+    if result.status == "expired":
+        return _("OTP has expired. This code is too old; please ask for a new code.")
+    return _("Too many attempts. This code no longer works; please ask for a new code.")
+
+
+def _remember_pending(
+    channel: str, contact_masked: str, tag: str, next_url: str | None, prefix: str | None = None
+) -> None:
     session[PENDING] = {
         "channel": channel,
         "masked": contact_masked,
         "tag": tag,
         "next": next_url,
+        "prefix": prefix,  # the SMS budget's number prefix, counted on resends too
     }
+
+
+def blocked_page(issued: service.Issued, channel: str) -> tuple[str, int]:
+    """The message and status of a send refused for everyone (400 or 503)."""
+    if issued.blocked is service.Blocked.UNROUTABLE:
+        return str(UNROUTABLE), 400
+    return unavailable_message(channel), 503
 
 
 @bp.route("/request/", methods=["GET", "POST"])
@@ -79,19 +107,24 @@ def request_code() -> Any:
     """Ask for a code by e-mail or SMS."""
     form = RequestForm()
     if form.validate_on_submit():
-        channel, contact = form.channel.data, form.normalized
-        try:
-            issued = service.request_code(channel, contact)
-        except DeliveryError as exc:
-            return render_template("otp/request.html", form=form, error=exc.user_message), 503
+        channel, contact = form.resolved_channel, form.normalized
+        issued = service.request_code(channel, contact)
+        if issued.result is None:
+            error, status = blocked_page(issued, channel)
+            return render_template("otp/request.html", form=form, error=error), status
         if not issued.result.issued:
             message, headers = refusal(issued.result)
             return render_template("otp/request.html", form=form, error=message), 429, headers
         _remember_pending(
-            channel, mask(channel, contact), issued.tag, safe_next(request.values.get("next"))
+            channel,
+            mask(channel, contact),
+            issued.tag,
+            safe_next(request.values.get("next")),
+            service.sms_prefix(channel, contact),
         )
         return redirect(url_for(".verify"))
-    return render_template("otp/request.html", form=form), 400 if form.errors else 200
+    page = render_template("otp/request.html", form=form, logout_form=ActionForm())
+    return page, 400 if form.errors else 200
 
 
 def _verify_page(
@@ -99,7 +132,9 @@ def _verify_page(
 ) -> Any:
     """The verify page; ``context`` may carry ``live`` when the caller already knows it."""
     if "live" not in context:
-        context["live"] = otp_store().pending(pending["tag"])
+        context["live"], context["resend_in"] = otp_store().pending(pending["tag"])
+    elif "resend_in" not in context:
+        context["resend_in"] = otp_store().cooldown_left(pending["tag"])
     page = render_template(
         "otp/verify.html", form=form, pending=pending, resend_form=ActionForm(), **context
     )
@@ -118,14 +153,10 @@ def verify() -> Any:
         return _verify_page(form, pending, 400 if form.errors else 200)
     result, customer = service.verify_code(pending["channel"], pending["tag"], form.code.data)
     if customer is None:
-        messages = {
-            "invalid": f"Invalid OTP. {result.attempts_left} attempt"
-            f"{'s' * (result.attempts_left != 1)} remaining.",
-            "expired": "OTP has expired. Please request a new code.",
-            "locked": "Too many attempts. This code no longer works; please request a new one.",
-        }
         # The script's answer already says what the page shows: no second round trip.
-        return _verify_page(form, pending, 400, error=messages[result.status], live=result.live)
+        return _verify_page(
+            form, pending, 400, code_error=wrong_code_message(result), live=result.live
+        )
     next_url = (
         safe_next(request.values.get("next"))
         or safe_next(pending.get("next"))
@@ -143,18 +174,18 @@ def resend() -> Any:
     pending = session.get(PENDING)
     if not pending:
         return redirect(url_for(".request_code"))
-    try:
-        issued = service.resend_code(pending["channel"], pending["tag"])
-    except DeliveryError as exc:
-        return _verify_page(VerifyForm(formdata=None), pending, 503, error=exc.user_message)
+    issued = service.resend_code(pending["channel"], pending["tag"], pending.get("prefix"))
+    if issued.result is None:
+        error, status = blocked_page(issued, pending["channel"])
+        return _verify_page(VerifyForm(formdata=None), pending, status, error=error)
     if issued.result.status == "gone":
         session.pop(PENDING, None)
-        flash("Your sign-in request has expired. Please ask for a new code.", "error")
+        flash(_("Your sign-in request has expired. Please ask for a new code."), "error")
         return redirect(url_for(".request_code"))
     if not issued.result.issued:
         message, headers = refusal(issued.result)
         return _verify_page(VerifyForm(formdata=None), pending, 429, headers, error=message)
-    flash("A new code has been sent. The previous code no longer works.", "info")
+    flash(_("A new code has been sent. The previous code no longer works."), "info")
     return redirect(url_for(".verify"))
 
 
@@ -169,5 +200,5 @@ def logout() -> Response:
     if live:
         audit.record("logout", customer_id=current_user.id, channel=session.get("login_channel"))
     end_session()
-    flash("You have been signed out.", "info")
+    flash(_("You have been signed out."), "info")
     return redirect(url_for(".request_code"))

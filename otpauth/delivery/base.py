@@ -5,15 +5,40 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from flask_babel import lazy_gettext as _l
+
 
 @dataclass(frozen=True)
 class Message:
-    """One message to one recipient; ``html`` and ``subject`` are for e-mail only."""
+    """One message to one recipient; ``html`` and ``subject`` are for e-mail only.
+
+    ``status_callback``: where the SMS provider reports delivery (Twilio), if anywhere.
+    """
 
     to: str
     text: str
     subject: str = ""
     html: str | None = None
+    status_callback: str | None = None
+
+
+@dataclass(frozen=True)
+class SendJob:
+    """One code to deliver, as the request left it; the recipient is found at send time.
+
+    Every issued code becomes a job, a stranger's too (``customer_id`` ''), so customers
+    and strangers cost the request the same; the policy drops a job with no recipient.
+    ``code_id`` is the id stored with the code: a job whose code is no longer the live one
+    (replaced by a resend, used, cleared by unlock) is skipped, not sent.
+    """
+
+    channel: str
+    tag: str
+    code_id: str
+    code: str
+    customer_id: str
+    deadline: float  # epoch seconds: the end of the code's lifetime
+    locale: str = "en"  # the language the code was asked for in: the message's language
 
 
 class DeliveryError(Exception):
@@ -28,11 +53,13 @@ class DeliveryError(Exception):
     def __init__(self, reason: str, *, temporary: bool, user_message: str | None = None) -> None:
         super().__init__(reason)
         self.temporary = temporary
+        # Lazy: translated when a page shows it, in that page's language.
         self.user_message = user_message or (
-            "We could not send your code just now. Please try again in a minute."
+            _l("We could not send your code just now. Please try again in a minute.")
             if temporary
-            else "We could not send a code to this contact. "
-            "Please check it or use the other option."
+            else _l(
+                "We could not send a code to this contact. Please check it or use the other option."
+            )
         )
 
 

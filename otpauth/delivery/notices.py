@@ -1,7 +1,8 @@
 """Security notices: tell a customer, on every contact on file, that their account changed.
 
 Sent inline through the channels' senders (a notice has no deadline to race and no code
-to protect); a failed send is logged, masked, and never fails the change it reports.
+to protect), but not through a channel that is unavailable to everyone (breaker open, SMS
+budget spent); a failed send is logged, masked, and never fails the change it reports.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from flask import current_app
 
 from .. import channels
 from ..models import Customer
-from . import DeliveryError, delivery, render
+from . import DeliveryError, delivery, render, unavailable_channels
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +37,10 @@ def send_security_notice(customer: Customer, event: str) -> int:
         "host": c["PUBLIC_HOST"],
     }
     sent = 0
+    closed = unavailable_channels()  # an open breaker or a spent SMS budget holds for us too
     for channel in channels.sending():
         contact = customer.contact(channel.name)
-        if not contact:
+        if not contact or channel.name in closed:
             continue
         subject = f"{c['SITE_NAME']} security notice"
         message = render(channel.name, "notice", contact, subject, context)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
@@ -34,8 +35,10 @@ def classify(exc: TwilioException) -> DeliveryError:
             return DeliveryError(
                 f"Twilio refused the number (error {exc.code})",
                 temporary=False,
-                user_message="We could not send a text message to this number. "
-                "Please check it, or sign in with your e-mail address.",
+                user_message=_l(
+                    "We could not send a text message to this number. "
+                    "Please check it, or sign in with your e-mail address."
+                ),
             )
         temporary = exc.status == 429 or exc.status >= 500
         return DeliveryError(f"Twilio error {exc.status}/{exc.code}", temporary=temporary)
@@ -59,6 +62,8 @@ class TwilioSender:
             if self.from_.startswith("MG")
             else {"from_": self.from_}
         )
+        if message.status_callback:
+            sender["status_callback"] = message.status_callback
         try:
             self.client.messages.create(to=message.to, body=message.text, **sender)
         except TwilioException as exc:

@@ -1,12 +1,15 @@
-"""``flask --app wsgi worker``: the process that sends queued messages (DELIVERY_MODE=queue).
+"""``flask --app wsgi worker``: the process that sends queued codes (DELIVERY_MODE=queue).
 
 It is an RQ ``SimpleWorker``: jobs run in this process rather than a fork per job, so the
 SMTP connection and Twilio's HTTP session live on between messages (the sender objects are
 the app's). Each job runs inside an app context of its own (fresh database session).
+The log has one line per message, the policy's (masked contact, channel, outcome,
+latency); RQ's own per-job lines are turned down to warnings.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import click
@@ -16,13 +19,19 @@ from flask.cli import with_appcontext
 from rq import SimpleWorker
 from rq.job import Job
 from rq.queue import Queue
+from rq.worker_registration import REDIS_WORKER_KEYS, WORKERS_BY_QUEUE_KEY
 
-from ..redis import get_redis
-from .queue import get_queue
+from .jobs import DeliveryFailed
+from .queue import get_queue, queue_connection
+
+log = logging.getLogger(__name__)
 
 
 class AppWorker(SimpleWorker):
-    """A SimpleWorker that performs each job inside ``app``'s context."""
+    """A SimpleWorker that performs each job inside ``app``'s context, and keeps a TTL on
+    every key RQ writes."""
+
+    log_result_lifespan = False
 
     def __init__(self, queues: list[Queue], *, app: Flask, **kwargs: Any) -> None:
         # The description is fixed per job and never carries arguments; still, keep it out.
@@ -33,10 +42,48 @@ class AppWorker(SimpleWorker):
     def execute_job(self, job: Job, queue: Queue) -> None:
         with self.flask_app.app_context():
             super().execute_job(job, queue)
+        self.expire_bookkeeping(queue)
+
+    def handle_exception(self, job: Job, *exc_info: Any) -> None:
+        """A give-up was logged by the policy in one line: no traceback for it."""
+        if isinstance(exc_info[1], DeliveryFailed):
+            return
+        super().handle_exception(job, *exc_info)
+
+    def expire_bookkeeping(self, queue: Queue) -> None:
+        """RQ's registries (failed, finished, ...) have no TTL of their own: give them one.
+
+        Every entry in them dies within the code's lifetime of its job's enqueueing, so a
+        registry untouched for that long holds nothing live.
+        """
+        ttl = (
+            self.flask_app.config["OTP_TTL_SECONDS"] + self.flask_app.config["DELIVERY_JOB_TIMEOUT"]
+        )
+        registries = (
+            queue.failed_job_registry,
+            queue.finished_job_registry,
+            queue.started_job_registry,
+            queue.scheduled_job_registry,
+            queue.deferred_job_registry,
+            queue.canceled_job_registry,
+        )
+        with self.connection.pipeline(transaction=False) as pipe:
+            for registry in registries:
+                pipe.expire(registry.key, ttl)
+            pipe.execute()
+
+    def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
+        """RQ's heartbeat, plus a TTL on its worker sets: a killed worker's sets expire."""
+        super().heartbeat(timeout, pipeline)
+        connection = pipeline if pipeline is not None else self.connection
+        ttl = (timeout or self.worker_ttl + 60) + 60
+        connection.expire(REDIS_WORKER_KEYS, ttl)
+        for queue in self.queues:
+            connection.expire(WORKERS_BY_QUEUE_KEY % queue.name, ttl)
 
 
 def worker_connection(client: redis.Redis) -> redis.Redis:
-    """A client of its own on the app's server: RQ raises its socket timeout for blocking
+    """A client of its own on the queue's server: RQ raises its socket timeout for blocking
     pops, which must not leak into the app's client (whose short timeout keeps pages fast)."""
     pool = client.connection_pool
     return redis.Redis(
@@ -54,7 +101,8 @@ def build_worker(app: Flask) -> AppWorker:
         raise click.ClickException(
             "the worker needs REDIS_URL: the embedded Redis lives in the web process only"
         )
-    connection = worker_connection(app.extensions["otpauth.redis"])
+    with app.app_context():
+        connection = worker_connection(queue_connection())
     return AppWorker([get_queue(connection)], connection=connection, app=app)
 
 
@@ -65,7 +113,8 @@ def worker_command(burst: bool) -> None:
     """Send queued codes (DELIVERY_MODE=queue), with retries and backoff."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
-        get_redis().ping()  # fail now, with one clear line, if Redis is unreachable
+        queue_connection().ping()  # fail now, with one clear line, if Redis is unreachable
     except redis.RedisError as exc:
         raise click.ClickException(f"cannot reach Redis at REDIS_URL: {exc}") from None
-    build_worker(app).work(burst=burst, with_scheduler=True, logging_level="INFO")
+    log.info("delivery worker: serving queue %s", get_queue().name)
+    build_worker(app).work(burst=burst, with_scheduler=True, logging_level="WARNING")

@@ -6,7 +6,7 @@ the hash tag ``{c}`` (``c`` = keyed hash of channel and contact), so each script
 Redis Cluster slot, and every key is written with a TTL.
 
 Keys (TTL in brackets):
-- ``otp:{c}:code``  hash: h (code hash), n (attempts used), cid, iat [OTP_TTL_SECONDS]
+- ``otp:{c}:code``  hash: h (code hash), n (attempts used), cid, iat, id [OTP_TTL_SECONDS]
 - ``otp:{c}:sends`` counter: sends in the window [OTP_REQUEST_WINDOW_SECONDS from the first]
 - ``otp:{c}:cool``  flag: present while a resend must wait [OTP_RESEND_COOLDOWN_SECONDS]
 - ``otp:{c}:fails`` counter: wrong guesses across codes [one day from the first]
@@ -51,7 +51,7 @@ if cooldown > 0 then redis.call('SET', cool, '1', 'EX', cooldown) end
 local h = ARGV[1]
 if cid == '' then h = ARGV[2] end
 redis.call('DEL', code)
-redis.call('HSET', code, 'h', h, 'n', 0, 'cid', cid, 'iat', ARGV[9])
+redis.call('HSET', code, 'h', h, 'n', 0, 'cid', cid, 'iat', ARGV[9], 'id', ARGV[10])
 redis.call('EXPIRE', code, ttl)
 redis.call('SET', who, cid, 'EX', math.max(window, ttl))
 return {'issued', cid}
@@ -207,11 +207,22 @@ class OtpStore:
         """The keys of one contact, all in the slot of hash tag ``{tag}``."""
         return {part: f"otp:{{{tag}}}:{part}" for part in ("code", "sends", "cool", "fails", "cid")}
 
-    def issue(self, tag: str, code_hash: str, decoy: str, customer_id: str) -> IssueResult:
+    def issue(
+        self,
+        tag: str,
+        code_hash: str,
+        decoy: str,
+        customer_id: str,
+        code_id: str = "",
+        *,
+        cooldown: bool = True,
+    ) -> IssueResult:
         """Store a new code for ``tag`` unless a limit refuses it (replaces any older code).
 
         ``customer_id`` is '' for an unknown contact (the decoy is stored, so nothing can
         match) or ``KEEP_CUSTOMER`` to reuse the pending request's customer (resend).
+        ``code_id`` names this code, so a queued send can tell whether it is still live.
+        ``cooldown=False``: nothing is sent (an authenticator app), so nobody need wait.
         """
         k, lim = self.keys(tag), self.limits
         status, value = self._issue(
@@ -223,9 +234,10 @@ class OtpStore:
                 lim.ttl,
                 lim.max_requests,
                 lim.window,
-                lim.cooldown,
+                lim.cooldown if cooldown else 0,
                 lim.max_failures_per_day,
                 int(time.time()),
+                code_id,
             ],
         )
         status = _text(status)
@@ -243,20 +255,29 @@ class OtpStore:
         expires_in = max(int(ttl[0]), 0) if ttl else 0
         return VerifyResult(_text(status), int(left), _text(customer_id), expires_in)  # type: ignore[arg-type]
 
-    def pending(self, tag: str) -> Pending | None:
-        """Attempts left and seconds to expiry of the live code, or None."""
-        k = self.keys(tag)["code"]
+    def pending(self, tag: str) -> tuple[Pending | None, int]:
+        """The live code (attempts left, seconds to expiry; None: no live code) and the
+        seconds until another may be sent (0: now), in one round trip."""
+        keys = self.keys(tag)
         pipe = self.redis.pipeline(transaction=False)
-        pipe.hget(k, "n")
-        pipe.ttl(k)
-        used, ttl = pipe.execute()
+        pipe.hget(keys["code"], "n")
+        pipe.ttl(keys["code"])
+        pipe.ttl(keys["cool"])
+        used, ttl, cool = pipe.execute()
+        resend_in = max(int(cool or 0), 0)
         if used is None or ttl is None or ttl < 0:
-            return None
-        return Pending(max(self.limits.max_attempts - int(used), 0), int(ttl))
+            return None, resend_in
+        return Pending(max(self.limits.max_attempts - int(used), 0), int(ttl)), resend_in
 
-    def release_cooldown(self, tag: str) -> None:
-        """Let the customer retry at once after a send that failed."""
-        self.redis.delete(self.keys(tag)["cool"])
+    def live_code_id(self, tag: str) -> str | None:
+        """The id of ``tag``'s live code (None: used, expired or cleared since)."""
+        value = self.redis.hget(self.keys(tag)["code"], "id")
+        return None if value is None else _text(value)
+
+    def cooldown_left(self, tag: str) -> int:
+        """Seconds until another code may be sent to ``tag`` (0: it may be sent now)."""
+        ttl = self.redis.ttl(self.keys(tag)["cool"])
+        return max(int(ttl or 0), 0)
 
     def unlock(self, tag: str) -> int:
         """Forget a contact's failures, limits and live code (ops: ``customers unlock``)."""

@@ -1,0 +1,183 @@
+"""Delivery state shared by every instance: the channel breakers and the SMS budgets.
+
+The only module that knows these Redis keys (TTL in brackets):
+- ``breaker:{<channel>}`` hash: n (failed sends in a row), open [while open:
+  DELIVERY_BREAKER_SECONDS; before: BREAKER_MEMORY_SECONDS from the last failure]
+- ``sms:{budget}:<hour>`` counter: SMS in all this clock hour [HOUR_KEY_TTL]
+- ``sms:{p:<prefix>}:<hour>`` counter: SMS to one number prefix this clock hour [HOUR_KEY_TTL]
+
+Cluster safety decides the round trips. A Lua script may only touch keys of one slot, and
+the contact's keys (``otp:{c}:…``), the global budget (``{budget}``), a prefix
+(``{p:…}``) and a breaker (``{sms}``) hash to four different slots, so they cannot share
+one script. Each counter is therefore checked and counted atomically on its own (never past
+its limit, however many requests race), and the checks of one request travel together in
+one pipeline (one round trip; a cluster client sends it to each node in parallel). A
+reservation that another check then refuses is handed back (a second round trip, on
+refusals only). The contact's issue script follows as the request's second round trip.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from enum import Enum
+
+import redis
+
+HOUR = 3600
+HOUR_KEY_TTL = HOUR + 60  # the key names its hour: a little slack past the hour is harmless
+BREAKER_MEMORY_SECONDS = 3600  # failures older than this are not "in a row" with new ones
+
+# Count one more unless the counter is at its limit: answer the new count, or -1.
+_RESERVE = """
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n >= tonumber(ARGV[1]) then return -1 end
+n = redis.call('INCR', KEYS[1])
+if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return n
+"""
+
+# ARGV: 'ok' or 'fail', failures that open, seconds open, memory. Answer 1 if it opened now.
+_RECORD = """
+local key = KEYS[1]
+if redis.call('HEXISTS', key, 'open') == 1 then return 0 end
+if ARGV[1] == 'ok' then redis.call('DEL', key) return 0 end
+local n = redis.call('HINCRBY', key, 'n', 1)
+if n >= tonumber(ARGV[2]) then
+  redis.call('HSET', key, 'open', '1')
+  redis.call('EXPIRE', key, ARGV[3])
+  return 1
+end
+redis.call('EXPIRE', key, ARGV[4])
+return 0
+"""
+
+
+class Admission(Enum):
+    """Whether a send may go ahead, as far as the channel-wide limits are concerned."""
+
+    OK = "ok"
+    BREAKER_OPEN = "breaker_open"  # the provider keeps failing: 503 for everyone
+    BUDGET_SPENT = "budget_spent"  # SMS_MAX_PER_HOUR reached: 503 for everyone
+    PREFIX_SPENT = "prefix_spent"  # SMS_MAX_PER_PREFIX_PER_HOUR reached: 429
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """An admission and what it counted (to hand back if the send is refused later)."""
+
+    admission: Admission
+    counted: tuple[str, ...] = ()
+    retry_after: int = 0
+
+
+def hour_now(now: float | None = None) -> int:
+    """The clock hour (hours since the epoch)."""
+    return int((time.time() if now is None else now) // HOUR)
+
+
+def seconds_left_in_hour(now: float | None = None) -> int:
+    """Seconds until the current clock hour ends (at least 1)."""
+    now = time.time() if now is None else now
+    return max(int(HOUR - now % HOUR), 1)
+
+
+class Gates:
+    """Breakers and SMS budgets on ``client``; each call is one round trip (see above)."""
+
+    def __init__(self, client: redis.Redis, *, failures: int, open_seconds: int) -> None:
+        self.redis = client
+        self.failures = failures
+        self.open_seconds = open_seconds
+        self._reserve_sha = client.register_script(_RESERVE).sha  # loaded on first use
+        self._record = client.register_script(_RECORD)
+
+    @staticmethod
+    def breaker_key(channel: str) -> str:
+        return f"breaker:{{{channel}}}"
+
+    @staticmethod
+    def budget_key(hour: int) -> str:
+        return f"sms:{{budget}}:{hour}"
+
+    @staticmethod
+    def prefix_key(prefix: str, hour: int) -> str:
+        return f"sms:{{p:{prefix}}}:{hour}"
+
+    def admit(self, channel: str, prefix: str | None, *, per_hour: int, per_prefix: int) -> Ticket:
+        """Check the breaker and, for SMS, count the send against both budgets."""
+        hour = hour_now()
+        keys: list[tuple[str, int]] = []
+        if channel == "sms":
+            keys.append((self.budget_key(hour), per_hour))
+            if prefix:
+                keys.append((self.prefix_key(prefix, hour), per_prefix))
+        is_open, *counts = self._checks(self.breaker_key(channel), keys)
+        counted = tuple(key for (key, _), n in zip(keys, counts, strict=True) if int(n) >= 0)
+        admission = Admission.OK
+        if is_open:
+            admission = Admission.BREAKER_OPEN
+        elif counts and int(counts[0]) < 0:
+            admission = Admission.BUDGET_SPENT
+        elif len(counts) > 1 and int(counts[1]) < 0:
+            admission = Admission.PREFIX_SPENT
+        if admission is not Admission.OK:
+            self.give_back(counted)
+            return Ticket(admission, (), seconds_left_in_hour())
+        return Ticket(admission, counted)
+
+    def _checks(self, breaker: str, keys: list[tuple[str, int]]) -> list:
+        """One pipeline: the breaker's state, then each counter's reservation.
+
+        EVALSHA by hand: redis-py's Script objects would add a SCRIPT EXISTS round trip to
+        every pipeline. After a SCRIPT FLUSH or a failover the script is loaded again once.
+        """
+        for attempt in (1, 2):
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.hexists(breaker, "open")
+            for key, limit in keys:
+                pipe.evalsha(self._reserve_sha, 1, key, limit, HOUR_KEY_TTL)
+            try:
+                return pipe.execute()
+            except redis.exceptions.NoScriptError:
+                if attempt == 2:
+                    raise
+                self._reserve_sha = self.redis.script_load(_RESERVE)
+        raise AssertionError("unreachable")
+
+    def give_back(self, counted: tuple[str, ...]) -> None:
+        """Uncount a reservation whose send was refused after all."""
+        if not counted:
+            return
+        pipe = self.redis.pipeline(transaction=False)
+        for key in counted:
+            pipe.decr(key)
+        pipe.execute()
+
+    def record(self, channel: str, ok: bool) -> bool:
+        """Count a send's outcome for ``channel``'s breaker; True if this failure opened it."""
+        args = ["ok" if ok else "fail", self.failures, self.open_seconds, BREAKER_MEMORY_SECONDS]
+        return bool(self._record(keys=[self.breaker_key(channel)], args=args))
+
+    def unavailable(self, per_hour: int) -> set[str]:
+        """The channels nobody can use right now (breaker open, or SMS budget spent)."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hexists(self.breaker_key("email"), "open")
+        pipe.hexists(self.breaker_key("sms"), "open")
+        pipe.get(self.budget_key(hour_now()))
+        email_open, sms_open, spent = pipe.execute()
+        down = {"email"} if email_open else set()
+        if sms_open or int(spent or 0) >= per_hour:
+            down.add("sms")
+        return down
+
+    def sms_this_hour(self) -> int:
+        """SMS counted so far this clock hour (customers and strangers alike)."""
+        return int(self.redis.get(self.budget_key(hour_now())) or 0)
+
+    def breakers_open(self) -> dict[str, bool]:
+        """Whether each channel's breaker is open (for /metrics)."""
+        pipe = self.redis.pipeline(transaction=False)
+        for channel in ("email", "sms"):
+            pipe.hexists(self.breaker_key(channel), "open")
+        return dict(zip(("email", "sms"), map(bool, pipe.execute()), strict=True))

@@ -1,0 +1,197 @@
+"""Delivery policy: what may be sent, and what a send's outcome means.
+
+One place for both paths. Before a code is stored: ``routable`` (SMS regions, mobile
+numbers) and ``admit`` (breaker, SMS budgets). After: ``deliver`` runs a ``SendJob``, on the
+inline pool's thread or in the queue worker alike: it finds the recipient, skips a code that
+is no longer live, sends, feeds the breaker, audits (``otp_sent``, ``otp_send_failed`` with
+its reason, ``otp_send_skipped``), times the send for /metrics and writes one log line.
+The senders only send. A failure never frees the contact's cooldown: the customer then
+sees exactly what a stranger sees (a code that never comes) and waits as a stranger would.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from enum import Enum
+
+import phonenumbers
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from .. import audit, metrics
+from ..contacts import mask
+from ..extensions import db
+from ..models import Customer
+from ..otp import hasher, otp_store
+from .base import DeliveryError, SendJob
+from .gates import Admission, Ticket
+
+log = logging.getLogger(__name__)
+
+UNAVAILABLE = {
+    "email": _l("E-mail is unavailable right now"),
+    "sms": _l("Text messages are unavailable right now"),
+}
+OTHER_CHANNEL = {
+    "email": _l("You can ask for your code by text message instead."),
+    "sms": _l("You can ask for your code by e-mail instead."),
+}
+UNROUTABLE = _l("We can't send text messages to this number.")
+PLACEHOLDER = {"email": "nobody@invalid", "sms": "+10000000000"}
+MOBILE_TYPES = {
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+}
+
+
+class Outcome(Enum):
+    """What became of one try at a ``SendJob``."""
+
+    SENT = "sent"
+    NO_RECIPIENT = "dropped: no recipient"
+    SKIPPED = "skipped: code no longer live"
+    RETRY = "failed: will retry"
+    FAILED = "failed for good"
+
+
+def unavailable_message(channel: str) -> str:
+    """The 503 text for a channel nobody can use right now, offering the other one."""
+    return f"{UNAVAILABLE[channel]}. {OTHER_CHANNEL[channel]}"
+
+
+def routable(number: str) -> bool:
+    """Whether SMS may go to ``number`` (E.164): a mobile number of an allowed region."""
+    allowed = current_app.config["SMS_ALLOWED_REGIONS"]
+    try:
+        parsed = phonenumbers.parse(number)
+    except phonenumbers.NumberParseException:
+        return False
+    if allowed and phonenumbers.region_code_for_number(parsed) not in allowed:
+        return False
+    return phonenumbers.number_type(parsed) in MOBILE_TYPES
+
+
+def sms_prefix(number: str) -> str:
+    """The budget's number prefix: the E.164 number without its last four digits."""
+    return number[:-4]
+
+
+def admit(channel: str, prefix: str | None) -> Ticket:
+    """The channel-wide gates for one send: breaker, then the SMS budgets (counted)."""
+    from . import gates
+
+    c = current_app.config
+    return gates().admit(
+        channel,
+        prefix,
+        per_hour=c["SMS_MAX_PER_HOUR"],
+        per_prefix=c["SMS_MAX_PER_PREFIX_PER_HOUR"],
+    )
+
+
+def deliver(job: SendJob, next_retry_in: float | None = None) -> Outcome:
+    """Try ``job`` once. ``next_retry_in``: seconds to the next try, None if none is left."""
+    from . import render_message
+
+    started = time.perf_counter()
+    customer = recipient(job)  # the same SQL lookup and Redis read for every job
+    live = otp_store().live_code_id(job.tag)
+    if customer is None:
+        # The same CPU work as a real message, so a stranger's job loads this process (and
+        # the pages it serves meanwhile) as much as a customer's; then it is dropped.
+        render_message(job.channel, PLACEHOLDER[job.channel], job.code, job.locale)
+        return _done(job, None, Outcome.NO_RECIPIENT, started)
+    if time.time() >= job.deadline:
+        return _give_up(job, customer, "expired", "the code expired before it went out", started)
+    if live != job.code_id:
+        _audit("otp_send_skipped", job, customer, "superseded" if live else "gone")
+        return _done(job, customer, Outcome.SKIPPED, started)
+    return _send(job, customer, next_retry_in, started)
+
+
+def recipient(job: SendJob) -> Customer | None:
+    """The active customer the job's code is for, if the contact is still theirs."""
+    customer = db.session.get(Customer, int(job.customer_id or 0))
+    if customer is None or not customer.active:
+        return None
+    contact = customer.contact(job.channel)
+    if contact is None or hasher().tag(job.channel, contact) != job.tag:
+        return None  # the contact changed since the request: this code is not for it
+    return customer
+
+
+def _send(job: SendJob, customer: Customer, next_retry_in: float | None, started: float) -> Outcome:
+    from . import delivery, gates, render_message, status_callback_url
+
+    message = render_message(job.channel, customer.contact(job.channel) or "", job.code, job.locale)
+    if job.channel == "sms":
+        message = dataclasses.replace(message, status_callback=status_callback_url())
+    sent = time.perf_counter()
+    try:
+        try:
+            delivery().senders[job.channel].send(message)
+        except DeliveryError:
+            raise
+        except Exception as exc:  # a bug in a sender: still audited, never silently lost
+            raise DeliveryError(f"unexpected {type(exc).__name__}", temporary=False) from exc
+    except DeliveryError as exc:
+        metrics.observe_delivery(job.channel, time.perf_counter() - sent)
+        _feed_breaker(gates(), job.channel, ok=False)
+        reason = failure_reason(exc, next_retry_in, job.deadline)
+        if reason is None:
+            return _done(job, customer, Outcome.RETRY, started, detail=str(exc))
+        return _give_up(job, customer, reason, str(exc), started)
+    metrics.observe_delivery(job.channel, time.perf_counter() - sent)
+    _feed_breaker(gates(), job.channel, ok=True)
+    _audit("otp_sent", job, customer)
+    return _done(job, customer, Outcome.SENT, started)
+
+
+def failure_reason(exc: DeliveryError, next_retry_in: float | None, deadline: float) -> str | None:
+    """The audit reason of a final failure, or None when another try is worth it."""
+    if not exc.temporary:
+        return "permanent"
+    if next_retry_in is None:
+        return "retries_exhausted"
+    if time.time() + next_retry_in >= deadline:
+        return "expired"  # the code would be dead before the next try
+    return None
+
+
+def _feed_breaker(gates, channel: str, *, ok: bool) -> None:  # noqa: ANN001
+    if gates.record(channel, ok):
+        seconds = current_app.config["DELIVERY_BREAKER_SECONDS"]
+        log.warning(
+            "delivery: %s breaker open for %d s: the provider keeps failing", channel, seconds
+        )
+
+
+def _give_up(job: SendJob, customer: Customer, reason: str, detail: str, started: float) -> Outcome:
+    _audit("otp_send_failed", job, customer, reason)
+    return _done(job, customer, Outcome.FAILED, started, detail=f"{reason}: {detail}")
+
+
+def _audit(event: str, job: SendJob, customer: Customer, reason: str | None = None) -> None:
+    audit.record(
+        event, customer_id=customer.id, channel=job.channel, contact_hash=job.tag, reason=reason
+    )
+
+
+def _done(
+    job: SendJob, customer: Customer | None, outcome: Outcome, started: float, detail: str = ""
+) -> Outcome:
+    """The one log line per try: masked contact, channel, outcome, latency."""
+    contact = customer.contact(job.channel) if customer is not None else None
+    shown = mask(job.channel, contact) if contact else f"#{job.tag[:8]}"
+    level = logging.WARNING if outcome is Outcome.FAILED else logging.INFO
+    ms = (time.perf_counter() - started) * 1000
+    suffix = f" ({detail})" if detail else ""
+    log.log(
+        level, "delivery: %s to %s %s in %.1f ms%s", job.channel, shown, outcome.value, ms, suffix
+    )
+    return outcome
+
+
+__all__ = ["Admission", "Outcome", "admit", "deliver", "routable", "sms_prefix"]

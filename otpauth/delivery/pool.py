@@ -1,0 +1,117 @@
+"""Inline mode's sender: a small, bounded pool of threads in the web process.
+
+A send never runs on the request thread, nor after the response (``call_on_close`` would
+still hold the keep-alive connection, so the next request on it would wait for the
+provider). The request hands its job over in ``after_request`` (after the audit of the
+request is written, so ``otp_sent`` follows ``otp_queued``) and answers at once, whether
+the contact is a customer or not and whether the provider is up or not. The pool's threads
+share the app's senders, so the SMTP connection is kept open across sends.
+
+A job starts ``DELIVERY_INLINE_DELAY`` seconds after its request (default 0.2): the
+customer's browser loads the next page meanwhile, and a send running beside that page load
+in this process (the GIL) would make a customer's page slower than a stranger's.
+
+Bounded twice: ``WORKERS`` threads, and at most ``BACKLOG`` jobs waiting (beyond that a job
+is dropped with a warning: the provider is far behind and the code would expire anyway).
+Drained at interpreter exit (``atexit``), so a gunicorn worker finishing its requests
+sends what it accepted before it goes.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+import time
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+
+from flask import Flask, g, has_request_context
+from werkzeug.wrappers import Response
+
+from .base import SendJob
+
+log = logging.getLogger(__name__)
+WORKERS = 2
+BACKLOG = 500
+_POOLS: weakref.WeakSet[SendPool] = weakref.WeakSet()
+PENDING = "otpauth_sends"  # ``g`` key: the request's jobs, handed over after the view
+
+
+class SendPool:
+    """Runs ``policy.deliver`` for each job on a thread of its own, in an app context."""
+
+    def __init__(self, app: Flask, workers: int = WORKERS, backlog: int = BACKLOG) -> None:
+        self.app = app
+        self.workers = workers
+        self.backlog = backlog
+        self._executor: ThreadPoolExecutor | None = None
+        self._idle = threading.Condition()
+        self.pending = 0
+        _POOLS.add(self)
+
+    def submit(self, job: SendJob) -> None:
+        """Queue ``job``; started lazily, so a forking server starts threads per worker."""
+        with self._idle:
+            if self.pending >= self.backlog:
+                log.warning(
+                    "delivery: inline backlog full (%d); a %s job dropped",
+                    self.pending,
+                    job.channel,
+                )
+                return
+            self.pending += 1
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="otpauth-send")
+            executor = self._executor
+        executor.submit(self._run, job)
+
+    def _run(self, job: SendJob) -> None:
+        from ..errors import scrubbed_traceback
+        from .policy import deliver
+
+        try:
+            delay = self.app.config["DELIVERY_INLINE_DELAY"]
+            if delay:
+                time.sleep(delay)  # see the module docstring: after the next page load
+            with self.app.app_context():
+                deliver(job)
+        except Exception as exc:  # a bug or an outage: logged without its message (contacts)
+            log.error("delivery: inline %s job crashed: %s", job.channel, scrubbed_traceback(exc))
+        finally:
+            with self._idle:
+                self.pending -= 1
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until every queued job has run (tests, shutdown); False on timeout."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self.pending == 0, timeout)
+
+    def shutdown(self) -> None:
+        """Finish the queued jobs and stop the threads."""
+        with self._idle:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True)
+
+
+def defer(pool: SendPool, job: SendJob) -> None:
+    """Hand ``job`` to the pool after this request's view (at once outside a request)."""
+    if has_request_context():
+        g.setdefault(PENDING, []).append(job)
+    else:
+        pool.submit(job)
+
+
+def hand_over(pool: SendPool, response: Response) -> Response:
+    """``after_request``: give the request's jobs to the pool."""
+    for job in g.pop(PENDING, ()):
+        pool.submit(job)
+    return response
+
+
+@atexit.register
+def _drain_all() -> None:
+    for pool in list(_POOLS):
+        pool.shutdown()

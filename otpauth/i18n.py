@@ -1,0 +1,116 @@
+"""Languages and local times: Flask-Babel, the locale choice, and the Jinja helpers.
+
+The locale is ``?lang=`` (remembered in a cookie), else the cookie, else the browser's
+``Accept-Language``, else the first of ``LANGUAGES``; only languages in ``LANGUAGES``
+are ever chosen. Times shown to people are in ``DISPLAY_TIMEZONE``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, has_request_context, request, url_for
+from flask_babel import Babel, format_datetime, get_locale, ngettext
+from werkzeug.wrappers import Response
+
+LANG_COOKIE = "lang"
+LANG_COOKIE_MAX_AGE = 365 * 86400
+# Each language's own name, as its speakers write it (the switcher shows these).
+NATIVE_NAMES = {"en": "English", "hi": "हिन्दी"}
+
+babel = Babel()
+
+
+def _offered() -> tuple[str, ...]:
+    return current_app.config["LANGUAGES"]
+
+
+def select_locale() -> str:
+    """``?lang=``, the cookie, ``Accept-Language``, or the default: always one offered."""
+    offered = _offered()
+    if has_request_context():
+        for wanted in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
+            if isinstance(wanted, str) and wanted.lower() in offered:
+                return wanted.lower()
+        best = request.accept_languages.best_match(offered)
+        if best:
+            return best
+    return offered[0]
+
+
+def current_language() -> str:
+    """The language of this request, as a two-letter code (``en``, ``hi``)."""
+    return str(get_locale() or _offered()[0]).split("_")[0]
+
+
+def remember_language(response: Response) -> Response:
+    """Keep a valid ``?lang=`` choice in a cookie so the next pages use it too.
+
+    Pages differ by language, so caches are told what they vary on.
+    """
+    if response.mimetype == "text/html":
+        response.vary.update(("Accept-Language", "Cookie"))
+        response.content_language.add(current_language())
+    wanted = (request.args.get("lang") or "").lower()
+    if wanted in _offered() and request.cookies.get(LANG_COOKIE) != wanted:
+        response.set_cookie(
+            LANG_COOKIE,
+            wanted,
+            max_age=LANG_COOKIE_MAX_AGE,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
+
+
+def local_time(value: datetime | None, pattern: str = "d MMM y, h:mm a") -> str:
+    """``value`` (UTC, naive or aware) in DISPLAY_TIMEZONE, in the page's language."""
+    if value is None:
+        return ""
+    return format_datetime(value, pattern)
+
+
+def time_zone_name() -> str:
+    """The abbreviation of DISPLAY_TIMEZONE now, e.g. ``IST``, for column headings."""
+    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+    return datetime.now(zone).tzname() or current_app.config["DISPLAY_TIMEZONE"]
+
+
+def wait_in_words(seconds: int) -> str:
+    """A wait as people say it: seconds up to two minutes, then minutes, then hours."""
+    seconds = max(int(seconds), 1)
+    if seconds <= 120:
+        return ngettext("%(num)d second", "%(num)d seconds", seconds)
+    minutes = -(-seconds // 60)
+    if minutes <= 120:
+        return ngettext("%(num)d minute", "%(num)d minutes", minutes)
+    hours = -(-seconds // 3600)
+    return ngettext("%(num)d hour", "%(num)d hours", hours)
+
+
+def language_links() -> list[dict[str, Any]]:
+    """One link per offered language to this page in that language (the switcher)."""
+    args = request.args.to_dict()
+    links = []
+    for code in _offered():
+        args["lang"] = code
+        if request.endpoint and request.url_rule is not None:
+            href = url_for(request.endpoint, **(request.view_args or {}), **args)
+        else:
+            href = f"{request.path}?lang={code}"
+        links.append({"code": code, "name": NATIVE_NAMES.get(code, code), "href": href})
+    return links
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-Babel (locale and time zone from the settings) and the Jinja helpers."""
+    app.config["BABEL_DEFAULT_LOCALE"] = app.config["LANGUAGES"][0]
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["DISPLAY_TIMEZONE"]
+    babel.init_app(app, locale_selector=select_locale)
+    app.after_request(remember_language)
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["wait_in_words"] = wait_in_words
+    app.jinja_env.globals.update(current_language=current_language, language_links=language_links)
