@@ -29,6 +29,7 @@ from . import (
     otp,
     security,
     sessions,
+    sqlite,
 )
 from . import redis as redis_ext
 from .extensions import csrf, db, mail, migrate
@@ -60,6 +61,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         raise ConfigError(
             f"DATABASE_URL is not a usable SQLAlchemy URL ({type(exc).__name__})"
         ) from None
+    sqlite.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
     csrf.init_app(app)
     mail.init_app(app)

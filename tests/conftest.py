@@ -62,6 +62,16 @@ def fresh_limiter() -> Iterator[None]:
     yield
 
 
+@pytest.fixture(autouse=True)
+def written_audit() -> Iterator[None]:
+    """Apps on the production profile batch their audit rows: write them before the next
+    test empties the tables, so no test sees another's events."""
+    yield
+    from otpauth.audit_writer import AuditWriter
+
+    AuditWriter.flush_all()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     if IN_CI and not (TEST_REDIS_URL and TEST_DATABASE_URL):
         raise pytest.UsageError("CI needs TEST_REDIS_URL and TEST_DATABASE_URL (see .ci/run)")
