@@ -1,22 +1,29 @@
 """The audit trail: sign-in events written to SQL, never slowing or breaking a login.
 
-Views call ``record(...)``; the events of one request are written in one transaction
-after the view has answered, and a failure to write them is logged, not raised.
+Views call ``record(...)``; the events of one request are handed to the app's
+``AuditWriter`` after the view has answered (one multi-row INSERT, batched across
+requests in production; see ``audit_writer``), and a failure to write them is logged,
+not raised.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from flask import Flask, Response, g, has_request_context, request
-from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
+from flask import Flask, Response, current_app, g, has_request_context, request
+from sqlalchemy import and_, select
 
 from . import metrics
+from .audit_writer import AuditWriter
 from .extensions import db
-from .models import AuthEvent
+from .models import AuthEvent, Customer, utcnow
 
 log = logging.getLogger(__name__)
+WRITER_KEY = "otpauth.audit"
+# Seconds a production event may wait in its process's buffer (a fraction of a statement
+# per login instead of two transactions); the tests write each request's events at its end.
+DEFAULT_FLUSH_SECONDS = 1.0
 
 EVENTS = (
     # Sign-in.
@@ -71,20 +78,23 @@ def record(
     if event not in EVENTS:
         raise ValueError(f"unknown audit event {event!r}")
     metrics.count_event(event, channel)
-    entry = AuthEvent(
-        event=event,
-        customer_id=int(customer_id) if customer_id else None,
-        channel=channel,
-        contact_hash=contact_hash,
-        staff_id=staff_id,
-        reason=reason,
-    )
+    row: dict[str, Any] = {
+        "at": utcnow(),
+        "event": event,
+        "customer_id": int(customer_id) if customer_id else None,
+        "channel": channel,
+        "contact_hash": contact_hash,
+        "staff_id": staff_id,
+        "reason": reason,
+        "ip": None,
+        "user_agent": None,
+    }
     if has_request_context():
-        entry.ip = printable(request.remote_addr, 45)
-        entry.user_agent = printable(request.user_agent.string, 256)
-        g.setdefault("audit_events", []).append(entry)
-    else:
-        _write([entry])
+        row["ip"] = printable(request.remote_addr, 45)
+        row["user_agent"] = printable(request.user_agent.string, 256)
+        g.setdefault("audit_events", []).append(row)
+    else:  # a worker's job, the inline send pool, a command: no request to wait for
+        writer().add([row])
 
 
 def printable(value: str | None, limit: int) -> str | None:
@@ -97,20 +107,16 @@ def printable(value: str | None, limit: int) -> str | None:
     return cleaned or None
 
 
-def _write(entries: list[AuthEvent]) -> None:
-    try:
-        db.session.add_all(entries)
-        db.session.commit()
-    except SQLAlchemyError as exc:
-        db.session.rollback()
-        log.error("audit: could not write %d event(s): %s", len(entries), type(exc).__name__)
+def writer() -> AuditWriter:
+    """The current app's audit writer."""
+    return current_app.extensions[WRITER_KEY]
 
 
 def flush(response: Response) -> Response:
-    """Write the request's events (an ``after_request`` hook)."""
-    entries = g.pop("audit_events", None)
-    if entries:
-        _write(entries)
+    """Hand the request's events to the writer (an ``after_request`` hook)."""
+    rows = g.pop("audit_events", None)
+    if rows:
+        writer().add(rows)
     return response
 
 
@@ -126,6 +132,36 @@ def recent(
     return list(db.session.scalars(query))
 
 
+def customer_with_sign_ins(customer_id: int, limit: int = 5) -> Customer | None:
+    """The customer with their ``limit`` latest logins as ``recent_sign_ins``: one statement.
+
+    Customer pages load their user through this, so the dashboard needs no query of its own.
+    """
+    latest = (
+        select(AuthEvent.id)
+        .where(AuthEvent.customer_id == customer_id, AuthEvent.event == "login")
+        .order_by(AuthEvent.at.desc(), AuthEvent.id.desc())
+        .limit(limit)
+    )
+    joined = and_(AuthEvent.customer_id == Customer.id, AuthEvent.id.in_(latest))
+    query = (
+        select(Customer, AuthEvent)
+        .outerjoin(AuthEvent, joined)
+        .where(Customer.id == customer_id)
+        .order_by(AuthEvent.at.desc(), AuthEvent.id.desc())
+    )
+    rows = db.session.execute(query).all()
+    if not rows:
+        return None
+    customer = rows[0][0]
+    customer.recent_sign_ins = [event for _, event in rows if event is not None]
+    return customer
+
+
 def init_app(app: Flask) -> None:
-    """Register the end-of-request writer."""
+    """Build the app's writer and register the end-of-request hook."""
+    interval = app.config.setdefault(
+        "AUDIT_FLUSH_SECONDS", 0.0 if app.testing else DEFAULT_FLUSH_SECONDS
+    )
+    app.extensions[WRITER_KEY] = AuditWriter(app, float(interval))
     app.after_request(flush)

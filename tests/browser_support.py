@@ -83,9 +83,8 @@ class LiveServer:
         return self.url + path
 
     def messages(self, channel: str = "email") -> list:
-        """What was sent on ``channel``, once the inline pool has sent what it was handed."""
         pool = self.app.extensions["otpauth.delivery"].pool
-        if pool is not None:
+        if pool is not None:  # inline sends run on the app's pool, after the response
             assert pool.wait_idle(10), "the inline send pool did not drain"
         return self.senders[channel].messages
 
@@ -117,7 +116,7 @@ def live_server(sqlite_url: str, live_settings: dict) -> Iterator[LiveServer]:
         "DATABASE_URL": sqlite_url,
         "REDIS_CLIENT": fakeredis.FakeRedis(server=fakeredis.FakeServer()),
         "RATELIMIT_ENABLED": False,
-        "DELIVERY_INLINE_DELAY": 0,  # inline sends start at once; messages() waits for them
+        "DELIVERY_SEND_DELAY": 0,  # sends start at once; messages() waits for the pool
         **live_settings,
     }
     app = create_app(overrides)

@@ -62,6 +62,16 @@ def fresh_limiter() -> Iterator[None]:
     yield
 
 
+@pytest.fixture(autouse=True)
+def written_audit() -> Iterator[None]:
+    """Apps on the production profile batch their audit rows: write them before the next
+    test empties the tables, so no test sees another's events."""
+    yield
+    from otpauth.audit_writer import AuditWriter
+
+    AuditWriter.flush_all()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     if IN_CI and not (TEST_REDIS_URL and TEST_DATABASE_URL):
         raise pytest.UsageError("CI needs TEST_REDIS_URL and TEST_DATABASE_URL (see .ci/run)")
@@ -169,7 +179,7 @@ def app(redis_client, database_url: str, settings: dict) -> Iterator:
         "DATABASE_URL": database_url,
         "REDIS_CLIENT": redis_client,
         "RATELIMIT_ENABLED": False,
-        "DELIVERY_INLINE_DELAY": 0,  # inline sends start at once (each test drains the pool)
+        "DELIVERY_SEND_DELAY": 0,  # inline sends start at once (each test drains the pool)
         **settings,
     }
     if "REDIS_URL" in settings:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import Insert
 from sqlalchemy.exc import OperationalError
 
 from tests.security_support import (
@@ -104,16 +105,15 @@ def test_a_failing_audit_write_is_logged_and_the_login_goes_on(
     app, client, auth, customer, outbox, monkeypatch, caplog
 ):
     from otpauth.extensions import db
-    from otpauth.models import AuthEvent
 
-    real_commit = db.session.commit
+    real_execute = db.session.execute
 
-    def commit() -> None:  # the database refuses the audit rows, and only them
-        if any(isinstance(o, AuthEvent) for o in db.session.new):
+    def execute(statement, *args, **kwargs):  # noqa: ANN001, ANN202 - refuses audit rows only
+        if isinstance(statement, Insert) and statement.table.name == "auth_events":
             raise OperationalError("INSERT INTO auth_events", {}, Exception("disk full"))
-        real_commit()
+        return real_execute(statement, *args, **kwargs)
 
-    monkeypatch.setattr(db.session, "commit", commit)
+    monkeypatch.setattr(db.session, "execute", execute)
     assert login(auth, outbox).headers["Location"] == "/dashboard/"
     assert client.get("/dashboard/").status_code == 200
     assert "audit: could not write" in caplog.text

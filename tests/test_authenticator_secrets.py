@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import os
 import subprocess
+from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
@@ -28,8 +30,9 @@ def database_bytes(app, database_url: str) -> bytes:
     """Everything the database holds: the SQLite file, or a pg_dump (else every column)."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
-        with open(url.database or "", "rb") as f:
-            return f.read()
+        # The write-ahead log holds the latest writes until a checkpoint: it is data too.
+        files = [url.database or "", f"{url.database}-wal"]
+        return b"".join(Path(f).read_bytes() for f in files if os.path.exists(f))
     plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
     try:
         dump = subprocess.run(["pg_dump", "--data-only", plain], capture_output=True, check=True)

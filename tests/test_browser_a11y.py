@@ -113,3 +113,16 @@ def test_focus_ring_is_visible_with_3_to_1_contrast(live_server, page):
             assert ring["ratio"] >= 3, (name, ring)
             checked += 1
     assert checked >= 10
+
+
+@pytest.mark.parametrize("live_settings", [{"CHALLENGE_MODE": "always"}])
+def test_challenge_widget_speaks_the_page_language_and_passes_axe(
+    live_server, new_page, live_settings, axe: Callable, shoot_page: Callable
+):
+    page = new_page(360, 740)
+    page.goto(live_server("/otp/request/?lang=hi"))
+    widget = page.locator("altcha-widget")
+    widget.wait_for()
+    assert "मैं रोबोट नहीं हूं" in widget.inner_text()
+    shoot_page(page, "request-challenge-hi-360")
+    assert axe(page) == []

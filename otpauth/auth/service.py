@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from .. import audit, authenticators, channels
 from ..delivery import SendJob, delivery, policy
@@ -153,15 +153,11 @@ def verify_code(
             event, customer_id=result.customer_id or None, channel=channel, contact_hash=tag
         )
         return result, None
-    customer = db.session.get(Customer, int(result.customer_id)) if result.customer_id else None
-    if customer is None or not customer.active:
+    customer = stamp_login(int(result.customer_id), channel) if result.customer_id else None
+    if customer is None:
         # Only reachable if the customer was removed or deactivated after the request.
         audit.record("otp_verify_failed", channel=channel, contact_hash=tag)
         return VerifyResult("expired"), None
-    now = utcnow()
-    customer.last_login_at = now
-    customer.mark_verified(channel, now)
-    db.session.commit()
     audit.record("login", customer_id=customer.id, channel=channel, contact_hash=tag)
     if channels.get(channel).has_own_check and is_recovery(code):
         send_security_notice(customer, "recovery_code_used")
@@ -178,3 +174,29 @@ def _check_app(tag: str, code: str, now: float | None) -> VerifyResult:
     return authenticators.check(
         tag, "customer", owner, code, need_request=True, now=authenticators.current_time(now)
     )
+
+
+def stamp_login(customer_id: int, channel: str) -> Customer | None:
+    """Stamp the login (and the contact as verified) on an active customer; return it.
+
+    One statement (UPDATE ... RETURNING) checks, stamps and loads; the customer comes back
+    detached with every column loaded, so nothing reloads it after the commit.
+    """
+    now = utcnow()
+    values = {Customer.last_login_at: now}
+    verified_attr = channels.get(channel).verified_attr  # None: the channel proves no contact
+    if verified_attr:
+        verified = getattr(Customer, verified_attr)
+        values[verified] = func.coalesce(verified, now)  # the first proof stays
+    statement = (
+        update(Customer)
+        .where(Customer.id == customer_id, Customer.active.is_(True))
+        .values(values)
+        .returning(Customer)
+        .execution_options(synchronize_session=False)  # RETURNING brings the row back
+    )
+    customer = db.session.scalars(statement).one_or_none()
+    if customer is not None:
+        db.session.expunge(customer)
+    db.session.commit()
+    return customer

@@ -17,7 +17,7 @@ from flask import current_app
 from rq import Queue
 from rq.worker_registration import WORKERS_BY_QUEUE_KEY
 
-from ..redis import get_redis
+from ..redis import queue_redis
 from .base import SendJob
 from .sealing import seal
 
@@ -26,8 +26,8 @@ JOB_FUNCTION = "otpauth.delivery.jobs.deliver"
 
 
 def queue_connection() -> redis.Redis:
-    """The Redis that holds the job queue (QUEUE_REDIS_URL; for now the app's Redis)."""
-    return get_redis()
+    """The Redis that holds the job queue (QUEUE_REDIS_URL, by default the app's Redis)."""
+    return queue_redis()
 
 
 def get_queue(connection: redis.Redis | None = None) -> Queue:

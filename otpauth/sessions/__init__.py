@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from flask import Flask, current_app, g, request, session
 from flask_login import current_user, login_user, logout_user
 
-from ..audit import printable
+from ..audit import customer_with_sign_ins, printable
 from ..extensions import db, login_manager
 from ..models import Customer, Staff
 from ..redis import get_redis
@@ -54,9 +54,9 @@ def load_user(user_id: str) -> Customer | Staff | None:
     record = session_store().get(sid) if isinstance(sid, str) else None
     user = None
     if record is not None and str(record.user_id) == user_id:
-        user = db.session.get(MODELS[record.kind], record.user_id)
-        if user is not None and not user.active:
-            session_store().revoke_all(record.kind, record.user_id)  # all end at once
+        user = _load(record)
+        if user is None or not user.active:  # deactivated (or removed): all end at once
+            session_store().revoke_all(record.kind, record.user_id)
             user = None
     if user is None:
         session.pop(SID_KEY, None)
@@ -64,6 +64,13 @@ def load_user(user_id: str) -> Customer | Staff | None:
         return None
     g.session_record = record
     return user
+
+
+def _load(record: SessionRecord) -> Customer | Staff | None:
+    # A customer comes with the dashboard's recent sign-ins: one statement per page.
+    if record.kind == "customer":
+        return customer_with_sign_ins(record.user_id)
+    return db.session.get(MODELS[record.kind], record.user_id)
 
 
 def start_session(user: Customer | Staff) -> str:
@@ -127,3 +134,4 @@ def init_app(app: Flask) -> None:
     }
     with app.app_context():
         app.extensions[EXTENSION_KEY] = SessionStore(get_redis(), limits)
+    from . import commands  # noqa: F401  (adds deactivate|reactivate to `flask customers`)

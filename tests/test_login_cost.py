@@ -1,0 +1,74 @@
+"""What a login costs the database: a statement per step, counted (never timed).
+
+bench/login_load.py measures the same under load; these keep it from creeping back up.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from tests.security_support import code_in, events
+
+LOGIN_EVENTS = ["otp_requested", "otp_queued", "otp_sent", "login"]
+
+
+@contextmanager
+def statements(app) -> Iterator[list[str]]:  # noqa: ANN001
+    """The SQL statements the app's requests run inside the block (this thread's)."""
+    from otpauth.extensions import db
+
+    seen: list[str] = []
+    requests_thread = threading.get_ident()  # the test client serves requests right here
+    with app.app_context():
+        engine = db.engine
+
+    def record(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+        if threading.get_ident() == requests_thread:  # not the inline send pool's
+            seen.append(statement.split()[0].upper())
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+BATCHED = {"AUDIT_FLUSH_SECONDS": 60}  # production's batched audit: the test flushes
+
+
+@pytest.mark.parametrize("settings", [BATCHED])
+def test_each_step_of_a_login_costs_one_statement(app, auth, client, customer, outbox, settings):
+    with statements(app) as sent:
+        assert auth.request().status_code == 302
+    code = code_in(outbox[-1])
+    auth.client.get("/otp/verify/")
+    with statements(app) as verified:
+        assert auth.verify(code).headers["Location"] == "/dashboard/"
+    assert sent == ["SELECT"]  # who the contact is; the audit rows wait for their batch
+    assert verified == ["UPDATE"]  # check active, stamp the login, load the customer
+    app.extensions["otpauth.audit"].flush()
+    assert sorted(e.event for e in events(app)) == sorted(LOGIN_EVENTS)
+    with statements(app) as dashboard:
+        page = client.get("/dashboard/").get_data(as_text=True)
+    assert dashboard == ["SELECT"]  # the customer and the recent sign-ins together
+    assert "Asha Rao" in page and "127.0.0.1" in page  # the sign-in is listed
+
+
+def test_customer_deactivated_after_the_request_cannot_log_in(app, auth, client, customer, outbox):
+    from otpauth.extensions import db
+    from otpauth.models import Customer
+
+    auth.request()
+    with app.app_context():
+        db.session.get(Customer, customer).active = False
+        db.session.commit()
+    page = auth.verify(code_in(outbox[-1]))
+    assert page.status_code == 400 and "OTP has expired" in page.get_data(as_text=True)
+    assert client.get("/dashboard/").status_code == 302
+    with app.app_context():
+        assert db.session.get(Customer, customer).last_login_at is None

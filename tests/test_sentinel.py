@@ -1,0 +1,107 @@
+"""REDIS_URL=redis+sentinel://: the app finds its master through Redis Sentinel.
+
+A throw-away master (loopback port) and one sentinel watching it; a login runs through
+the pages with codes, the session and the per-IP limits on the master the sentinel names.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TEST_DATABASE_URL, Auth, _empty_tables, code_in
+from tests.redis_cluster import require_redis_server
+
+MASTER_PORT, SENTINEL_PORT = 7106, 26379
+SERVICE = "otpauth-master"
+
+
+def _cli(port: int, *args: str) -> str:
+    result = subprocess.run(
+        ["redis-cli", "-h", "127.0.0.1", "-p", str(port), *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    return result.stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def sentinel() -> Iterator[str]:
+    """A master and a sentinel monitoring it; answers the app's REDIS_URL."""
+    require_redis_server()
+    directory = Path(tempfile.mkdtemp(prefix="otpauth-sentinel-"))
+    conf = directory / "sentinel.conf"
+    conf.write_text(
+        f"port {SENTINEL_PORT}\nbind 127.0.0.1\ndir {directory}\n"
+        f"sentinel monitor {SERVICE} 127.0.0.1 {MASTER_PORT} 1\n"
+    )
+    common = ["--bind", "127.0.0.1", "--daemonize", "yes", "--save", "", "--dir", str(directory)]
+    try:
+        subprocess.run(
+            ["redis-server", "--port", str(MASTER_PORT), "--appendonly", "no", *common]
+            + ["--logfile", str(directory / "master.log")],
+            check=True,
+            timeout=30,
+        )
+        subprocess.run(
+            ["redis-server", str(conf), "--sentinel", "--daemonize", "yes"]
+            + ["--logfile", str(directory / "sentinel.log")],
+            check=True,
+            timeout=30,
+        )
+        deadline = time.monotonic() + 30
+        while "127.0.0.1" not in _cli(
+            SENTINEL_PORT, "sentinel", "get-master-addr-by-name", SERVICE
+        ):
+            if time.monotonic() > deadline:
+                pytest.fail("the sentinel did not find its master in time")
+            time.sleep(0.2)  # polling the sentinel's start-up, not timing anything
+        yield f"redis+sentinel://127.0.0.1:{SENTINEL_PORT}/{SERVICE}/3"
+    finally:
+        _cli(SENTINEL_PORT, "shutdown", "nosave")
+        _cli(MASTER_PORT, "shutdown", "nosave")
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def app(sentinel: str, request: pytest.FixtureRequest) -> Iterator:
+    from otpauth import create_app
+    from otpauth.delivery import RecordingSender
+    from otpauth.extensions import db, limiter
+    from otpauth.models import Customer
+
+    url = request.getfixturevalue("postgres_url" if TEST_DATABASE_URL else "sqlite_url")
+    limiter._storage_options.clear()  # the migrating app's embedded pool, left behind
+    app = create_app({"DATABASE_URL": url, "REDIS_URL": sentinel, "RATELIMIT_ENABLED": True})
+    with app.app_context():
+        app.extensions["otpauth.delivery"].senders = {"email": RecordingSender()}
+        _empty_tables(db)
+        db.session.add(
+            Customer(name="Asha Rao", email="test@example.com", customer_type="Household")
+        )
+        db.session.commit()
+    yield app
+    app.extensions["otpauth.redis"].close()
+    limiter.storage.storage.close()
+    limiter.storage.storage_slave.close()
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    _cli(MASTER_PORT, "-n", "3", "flushdb")
+
+
+def test_login_through_sentinel(app):
+    auth = Auth(app.test_client())
+    assert auth.request().status_code == 302
+    code = code_in(app.extensions["otpauth.delivery"].senders["email"].messages[-1])
+    assert auth.verify(code).headers["Location"] == "/dashboard/"
+    assert auth.client.get("/dashboard/").status_code == 200
+    keys = _cli(MASTER_PORT, "-n", "3", "--scan")
+    assert "otp:{" in keys and "sess:{" in keys and "LIMITS" in keys  # all on the master, db 3
