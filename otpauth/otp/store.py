@@ -23,6 +23,7 @@ from typing import Any, Literal, Protocol
 
 import redis
 from redis.client import Pipeline
+from redis.cluster import RedisCluster
 from redis.commands.core import Script
 from redis.exceptions import NoScriptError
 
@@ -288,6 +289,14 @@ class OtpStore:
         """
         if self.meter is None:
             return script(keys=keys, args=args)
+        if isinstance(self.redis, RedisCluster):
+            # A cluster pipeline refuses EVALSHA, and the meter's key is on another node
+            # anyway: there the count is a second call.
+            result = script(keys=keys, args=args)
+            counter = self.redis.pipeline(transaction=False)
+            self.meter.queue_count(counter)
+            counter.execute()
+            return result
         pipe = self.redis.pipeline(transaction=False)
         pipe.evalsha(script.sha, len(keys), *keys, *args)
         self.meter.queue_count(pipe)
