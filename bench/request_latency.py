@@ -1,5 +1,8 @@
 """Benchmark: the request page's latency, inline vs queue mode, against a slow SMTP server.
 
+Neither mode waits for the provider (inline: a thread pool sends after the response), so
+the target is each mode's p99 under a tenth of the SMTP delay, every message delivered.
+
 Runs the app under gunicorn on 127.0.0.1 with the real Redis (its own database number) and
 an aiosmtpd server that takes ``--smtp-delay`` seconds per message, then posts the request
 form ``--requests`` times per mode, each for a distinct demo customer (so no per-contact
@@ -186,16 +189,14 @@ def main() -> int:
         print(
             f"{r['mode']:<7} n={r['n']:<4} median {r['median'] * 1000:7.1f} ms   "
             f"p99 {r['p99'] * 1000:7.1f} ms   delivered {r['delivered']}/{r['n']}"
-            + (
-                f" (worker drained {r['drain_s']:.1f} s after the last request)"
-                if r["mode"] == "queue"
-                else ""
-            )
+            + f" (drained {r['drain_s']:.1f} s after the last request)"
         )
-    inline, queue = results
-    ratio = queue["p99"] / inline["p99"]
-    met = ratio <= 0.1 and queue["delivered"] == queue["n"]
-    print(f"queue p99 / inline p99 = {ratio:.3f} (target <= 0.1): {'met' if met else 'NOT met'}")
+    # Since issue 9 neither mode sends inside the request (inline: a thread pool after the
+    # response), so each mode's p99 must stay under a tenth of the provider's delay.
+    limit = 0.1 * args.smtp_delay
+    met = all(r["p99"] <= limit and r["delivered"] == r["n"] for r in results)
+    verdict = "met" if met else "NOT met"
+    print(f"p99 of each mode <= {limit * 1000:.0f} ms and all delivered: {verdict}")
     return 0 if met else 1
 
 

@@ -7,13 +7,17 @@ import os
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 import config
+from config import ConfigError
 
 from . import (
     account,
+    admin,
     audit,
     auth,
+    challenge,
     channels,
     cli,
     dashboard,
@@ -51,7 +55,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         logging.getLogger(__name__).warning(warning)
 
     i18n.init_app(app)
-    db.init_app(app)
+    try:
+        db.init_app(app)
+    except (ArgumentError, NoSuchModuleError) as exc:  # the URL itself, not a server outage
+        raise ConfigError(
+            f"DATABASE_URL is not a usable SQLAlchemy URL ({type(exc).__name__})"
+        ) from None
     sqlite.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
     csrf.init_app(app)
@@ -59,10 +68,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     redis_ext.init_app(app, client=(overrides or {}).get("REDIS_CLIENT"))
     otp.init_app(app)
     sessions.init_app(app)
+    challenge.init_app(app)
     delivery.init_app(app)
     audit.init_app(app)
     security.init_app(app)
     auth.init_app(app)
+    admin.init_app(app)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(health.bp)

@@ -5,17 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import click
+import redis
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from config import CUSTOMER_TYPES
 
-from . import audit, authenticators, channels
+from . import authenticators, channels
+from . import customers as service
 from .contacts import InvalidContact, normalize_email, normalize_phone
 from .extensions import db
-from .models import Customer
+from .models import AuthEvent, Customer, Staff
 from .otp import hasher, otp_store
 from .otp.totp import InvalidToken
 
@@ -32,6 +34,10 @@ class OpsGroup(AppGroup):
             raise click.ClickException(
                 f"database error ({type(exc).__name__}); is DATABASE_URL right and "
                 "has `flask --app wsgi db upgrade` been run?"
+            ) from None
+        except redis.RedisError as exc:
+            raise click.ClickException(
+                f"redis error ({type(exc).__name__}); is REDIS_URL right and Redis running?"
             ) from None
 
 
@@ -83,33 +89,31 @@ def create_customer(
     exist_ok: bool,
 ) -> None:
     """Create a customer who can sign in with a code."""
-    name = name.strip()
-    if not name or len(name) > 200 or "\x00" in name:
-        raise click.BadParameter("must be 1 to 200 characters", param_hint="--name")
-    email, phone = _contacts(email, phone)
-    customer_type = next(t for t in CUSTOMER_TYPES if t.lower() == customer_type.lower())
-    same = [Customer.email == email] if email else []
-    same += [Customer.phone == phone] if phone else []
-    clash = db.session.scalar(select(Customer).where(or_(*same)))
-    if clash is not None:
-        if exist_ok:
-            click.echo(f"customer {clash.id} already exists; nothing to do")
-            return
-        which = "e-mail address" if email and clash.email == email else "phone number"
-        raise click.ClickException(f"a customer with this {which} already exists (id {clash.id})")
-    customer = Customer(
-        name=name, email=email, phone=phone, customer_type=customer_type, active=not inactive
-    )
-    db.session.add(customer)
+    region = current_app.config["PHONE_DEFAULT_REGION"]
     try:
-        db.session.commit()
+        data = service.validate(name, email, phone, customer_type, region, not inactive)
+        customer = service.create(data)
+    except service.CustomerError as exc:
+        if exc.clash_id is not None and exist_ok:
+            click.echo(f"customer {exc.clash_id} already exists; nothing to do")
+            return
+        raise as_click_error(exc) from None
     except IntegrityError:
         db.session.rollback()
         raise click.ClickException("a customer with this e-mail or phone already exists") from None
     click.echo(
-        f"created customer {customer.id}: {customer.name} <{email or '-'}> {phone or '-'} "
-        f"({customer_type})"
+        f"created customer {customer.id}: {customer.name} <{data.email or '-'}> "
+        f"{data.phone or '-'} ({data.customer_type})"
     )
+
+
+def as_click_error(exc: service.CustomerError) -> click.ClickException:
+    """The CLI's way of saying what the service refused."""
+    if exc.field == "contact":
+        return click.UsageError("give --email, --phone or both")
+    if exc.clash_id is not None:
+        return click.ClickException(exc.message)
+    return click.BadParameter(exc.message, param_hint=f"--{exc.field}")
 
 
 @customers.command("unlock")
@@ -150,14 +154,28 @@ def list_customers() -> None:
     default=None,
     help="Only this customer's events.",
 )
+@click.option("--email", default=None, help="Only events of this e-mail address (keyed hash).")
+@click.option("--phone", default=None, help="Only events of this phone number (keyed hash).")
 @click.option("--limit", type=click.IntRange(1, 10000), default=20, show_default=True)
-def tail(customer_id: int | None, limit: int) -> None:
-    """Print the latest sign-in events, oldest first."""
-    for e in reversed(audit.recent(customer_id=customer_id, limit=limit)):
+def tail(customer_id: int | None, email: str | None, phone: str | None, limit: int) -> None:
+    """Print the latest sign-in events, oldest first, with the staff member who acted."""
+    query = select(AuthEvent).order_by(AuthEvent.at.desc(), AuthEvent.id.desc()).limit(limit)
+    if customer_id is not None:
+        query = query.where(AuthEvent.customer_id == customer_id)
+    if email or phone:
+        email, phone = _contacts(email, phone)
+        tags = [hasher().tag(ch, c) for ch, c in (("email", email), ("sms", phone)) if c]
+        query = query.where(AuthEvent.contact_hash.in_(tags))
+    events = list(reversed(db.session.scalars(query).all()))
+    ids = {e.staff_id for e in events if e.staff_id}
+    rows = db.session.execute(select(Staff.id, Staff.email).where(Staff.id.in_(ids)))
+    names = {staff_id: email for staff_id, email in rows}
+    for e in events:
+        who = f"  staff={e.staff_id}:{names.get(e.staff_id, '?')}" if e.staff_id else ""
         click.echo(
             f"{e.at:%Y-%m-%d %H:%M:%S}  {e.event:<17} customer={e.customer_id or '-':<5} "
             f"channel={e.channel or '-':<5} contact={(e.contact_hash or '-')[:12]:<12} "
-            f"ip={e.ip or '-'}"
+            f"ip={e.ip or '-'}{who}"
         )
 
 
@@ -177,6 +195,10 @@ def rotate_keys() -> None:
 
 def init_app(app: Flask) -> None:
     """Register the command groups."""
+    from . import cli_customers, cli_staff
+
+    cli_customers.register(customers)
     app.cli.add_command(customers)
     app.cli.add_command(audit_cli)
     app.cli.add_command(totp_cli)
+    app.cli.add_command(cli_staff.staff_cli)

@@ -11,10 +11,12 @@ The gauges are read from Redis when scraped, so every instance reports the same 
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 import tempfile
 
-if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+DEFAULTED_DIR = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if DEFAULTED_DIR:
     _default = os.path.join(tempfile.gettempdir(), f"otpauth-metrics-{os.getuid()}-{os.getpgrp()}")
     os.makedirs(_default, exist_ok=True)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = _default
@@ -125,5 +127,11 @@ def init_app(app: Flask) -> None:
     """Register ``/metrics`` (exempt from the per-IP limits: Prometheus scrapes often)."""
     from .extensions import limiter
 
+    if DEFAULTED_DIR and app.config.get("ENV_NAME") == "production":
+        logging.getLogger(__name__).warning(
+            "metrics: PROMETHEUS_MULTIPROC_DIR is not set; using %s, which processes started "
+            "apart (the delivery worker) do not share",
+            os.environ["PROMETHEUS_MULTIPROC_DIR"],
+        )
     limiter.exempt(bp)
     app.register_blueprint(bp)

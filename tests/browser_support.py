@@ -83,6 +83,9 @@ class LiveServer:
         return self.url + path
 
     def messages(self, channel: str = "email") -> list:
+        pool = self.app.extensions["otpauth.delivery"].pool
+        if pool is not None:  # inline sends run on the app's pool, after the response
+            assert pool.wait_idle(10), "the inline send pool did not drain"
         return self.senders[channel].messages
 
     def code(self, channel: str = "email") -> str:
@@ -113,6 +116,7 @@ def live_server(sqlite_url: str, live_settings: dict) -> Iterator[LiveServer]:
         "DATABASE_URL": sqlite_url,
         "REDIS_CLIENT": fakeredis.FakeRedis(server=fakeredis.FakeServer()),
         "RATELIMIT_ENABLED": False,
+        "DELIVERY_SEND_DELAY": 0,  # sends start at once; messages() waits for the pool
         **live_settings,
     }
     app = create_app(overrides)

@@ -179,7 +179,7 @@ def app(redis_client, database_url: str, settings: dict) -> Iterator:
         "DATABASE_URL": database_url,
         "REDIS_CLIENT": redis_client,
         "RATELIMIT_ENABLED": False,
-        "DELIVERY_INLINE_DELAY": 0,  # inline sends start at once (each test drains the pool)
+        "DELIVERY_SEND_DELAY": 0,  # inline sends start at once (each test drains the pool)
         **settings,
     }
     if "REDIS_URL" in settings:

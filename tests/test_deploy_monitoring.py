@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import yaml
@@ -63,3 +65,18 @@ def test_exported_names_are_what_metrics_serves(client, auth, customer, outbox):
     text = client.get("/metrics").get_data(as_text=True)
     served = {line.split("{")[0].split(" ")[0] for line in text.splitlines() if line[:1] != "#"}
     assert EXPORTED - {"otpauth_redis_errors_total"} <= served  # errors: only once one happened
+
+
+def test_promtool_accepts_the_rules_where_installed():
+    """Debian's `prometheus` package brings promtool; where it is, it must agree."""
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        return  # the YAML checks above still ran
+    result = subprocess.run(
+        [promtool, "check", "rules", str(DEPLOY / "prometheus-alerts.yml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS: 4 rules found" in result.stdout

@@ -144,3 +144,15 @@ def test_gunicorn_closes_the_connection_after_an_early_413(gunicorn):
     assert status.startswith(b"HTTP/1.1 413 ")
     assert b"\r\nConnection: close\r\n" in rest.split(b"\r\n\r\n")[0] + b"\r\n"
     assert received.count(b"HTTP/1.1 ") == 1
+
+
+def test_malformed_referer_on_a_missing_page_is_not_a_500(app, client):
+    client.environ_base["wsgi.url_scheme"] = "https"
+    token = csrf_token(client)
+    answer = client.post(
+        "/no/such/page",
+        data={"csrf_token": token},
+        headers={"Referer": "https://127.0.0.1:8000.evil.test/"},
+        base_url="https://localhost",
+    )
+    assert answer.status_code == 400

@@ -129,3 +129,34 @@ def test_the_warning_is_logged_when_the_app_starts(redis_client, caplog):
         create_app({"DATABASE_URL": remote, "REDIS_CLIENT": redis_client})
     lines = [r.getMessage() for r in caplog.records if "non-local" in r.getMessage()]
     assert len(lines) == 1 and "DATABASE_URL" in lines[0] and "db.example.com" not in lines[0]
+
+
+def _dev_process_key(root: str) -> str:
+    """Start the development app in a new process, its instance directory under ``root``."""
+    import subprocess
+    import sys
+
+    from otpauth import ROOT
+
+    env = {k: v for k, v in os.environ.items() if k not in config.PARSERS}
+    env.update(OTPAUTH_ENV="development", DATABASE_URL=f"sqlite:///{root}/x.sqlite")
+    script = (
+        "import sys, otpauth; otpauth.ROOT = sys.argv[1]; print(otpauth.create_app().secret_key)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, root],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_a_restarted_development_process_keeps_its_key(tmp_path):
+    first, again = _dev_process_key(str(tmp_path / "a")), _dev_process_key(str(tmp_path / "a"))
+    other = _dev_process_key(str(tmp_path / "b"))
+    assert first == again and first != other and len(first) >= 64
+    assert (tmp_path / "a" / "instance" / config.SECRET_KEY_FILE).read_text().strip() == first

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.round_trips import command_names, round_trips
 from tests.security_support import EMAIL, csrf_token, login
 from tests.session_support import plant_session
-from tests.test_sessions_store import spy_commands
 
 
 def cookie_of(client) -> str:  # noqa: ANN001
@@ -117,10 +117,11 @@ def test_a_staff_session_does_not_open_customer_pages(app, customer):
 def test_an_authenticated_page_costs_one_redis_command(app, client, auth, customer, outbox):
     login(auth, outbox)
     client.get("/dashboard/")  # the script is loaded
-    names = spy_commands(app.extensions["otpauth.redis"])
-    for _ in range(3):
-        assert client.get("/dashboard/").status_code == 200
-    assert names == ["EVALSHA"] * 3  # no SCAN, no KEYS, no second trip
+    with round_trips() as writes:
+        for _ in range(3):
+            assert client.get("/dashboard/").status_code == 200
+    # One write (and its reply) per request, holding one command: no SCAN, no KEYS.
+    assert [command_names(w) for w in writes] == [["EVALSHA"]] * 3
 
 
 @pytest.mark.parametrize("settings", [{"REDIS_URL": "redis://127.0.0.1:1/0"}])
@@ -145,3 +146,21 @@ def test_logout_is_audited_and_flashes(app, client, auth, customer, outbox):
     assert answer.headers["Location"] == "/otp/request/"
     assert "signed out" in client.get("/otp/request/").get_data(as_text=True)
     assert sid_of(client) is None and EMAIL
+
+
+def test_cli_deactivate_ends_sessions_and_reactivate_lets_back_in(
+    app, client, auth, customer, outbox, runner
+):
+    login(auth, outbox)
+    result = runner.invoke(args=["customers", "deactivate", str(customer)])
+    assert result.exit_code == 0 and "1 session(s) ended" in result.output
+    assert app.extensions["otpauth.sessions"].list("customer", customer) == []
+    assert client.get("/dashboard/").status_code == 302
+    assert runner.invoke(args=["customers", "reactivate", str(customer)]).exit_code == 0
+    from tests.security_support import events
+
+    assert [e.event for e in events(app) if e.event.startswith("customer_")] == [
+        "customer_deactivated",
+        "customer_reactivated",
+    ]
+    assert runner.invoke(args=["customers", "deactivate", "999"]).exit_code != 0

@@ -22,6 +22,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from .. import audit
+from ..challenge import challenges
 from ..contacts import mask
 from ..delivery.policy import UNROUTABLE, unavailable_message
 from ..extensions import limiter
@@ -82,6 +83,17 @@ def wrong_code_message(result: VerifyResult) -> str:
     return _("Too many attempts. This code no longer works; please ask for a new code.")
 
 
+def check_failed() -> str:
+    """The answer to a form sent without a valid proof of work (the contract's words)."""
+    return _("Please complete the check below, then send the form again.")
+
+
+def _challenge_passed() -> bool:
+    """No proof of work required now, or a valid, unused one came with the form."""
+    checker = challenges()
+    return not checker.required() or checker.redeem(request.form.get("altcha"))
+
+
 def _remember_pending(
     channel: str, contact_masked: str, tag: str, next_url: str | None, prefix: str | None = None
 ) -> None:
@@ -107,6 +119,10 @@ def request_code() -> Any:
     """Ask for a code by e-mail or SMS."""
     form = RequestForm()
     if form.validate_on_submit():
+        if not _challenge_passed():
+            # Before any lookup: the same answer for every contact, and nothing is sent.
+            audit.record("challenge_failed")
+            return render_template("otp/request.html", form=form, error=check_failed()), 400
         channel, contact = form.resolved_channel, form.normalized
         issued = service.request_code(channel, contact)
         if issued.result is None:
@@ -133,8 +149,6 @@ def _verify_page(
     """The verify page; ``context`` may carry ``live`` when the caller already knows it."""
     if "live" not in context:
         context["live"], context["resend_in"] = otp_store().pending(pending["tag"])
-    elif "resend_in" not in context:
-        context["resend_in"] = otp_store().cooldown_left(pending["tag"])
     page = render_template(
         "otp/verify.html", form=form, pending=pending, resend_form=ActionForm(), **context
     )
@@ -155,7 +169,12 @@ def verify() -> Any:
     if customer is None:
         # The script's answer already says what the page shows: no second round trip.
         return _verify_page(
-            form, pending, 400, code_error=wrong_code_message(result), live=result.live
+            form,
+            pending,
+            400,
+            code_error=wrong_code_message(result),
+            live=result.live,
+            resend_in=result.resend_in,
         )
     next_url = (
         safe_next(request.values.get("next"))
@@ -174,6 +193,9 @@ def resend() -> Any:
     pending = session.get(PENDING)
     if not pending:
         return redirect(url_for(".request_code"))
+    if not _challenge_passed():  # a resend is a send: under attack it costs a proof too
+        audit.record("challenge_failed", channel=pending["channel"])
+        return _verify_page(VerifyForm(formdata=None), pending, 400, error=check_failed())
     issued = service.resend_code(pending["channel"], pending["tag"], pending.get("prefix"))
     if issued.result is None:
         error, status = blocked_page(issued, pending["channel"])

@@ -141,7 +141,7 @@ def init_app(app: Flask) -> None:
     # Not environment settings: tuning knobs for the worker, overridable by create_app.
     app.config.setdefault("DELIVERY_RETRY_INTERVALS", (5, 15, 30, 60, 120))
     app.config.setdefault("DELIVERY_JOB_TIMEOUT", 60)
-    app.config.setdefault("DELIVERY_INLINE_DELAY", 0.2)
+    app.config.setdefault("DELIVERY_SEND_DELAY", 0.25)  # policy.send_delay: 0.25-0.75 s
     if app.config["DELIVERY_MODE"] == "queue" and uses_embedded_redis(app):
         from config import ConfigError
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import random
 import time
 from enum import Enum
 
@@ -59,6 +60,17 @@ class Outcome(Enum):
 def unavailable_message(channel: str) -> str:
     """The 503 text for a channel nobody can use right now, offering the other one."""
     return f"{UNAVAILABLE[channel]}. {OTHER_CHANNEL[channel]}"
+
+
+def send_delay(base: float) -> float:
+    """How long after its request a fresh send starts: ``base`` to three times ``base``.
+
+    A send costs its process CPU (and the database a write) that a stranger's dropped job
+    does not quite match; started at once it would overlap the page the customer's browser
+    loads next and slow it. Started later, at a random moment, it lands on other requests,
+    customers' and strangers' alike.
+    """
+    return random.uniform(base, 3 * base) if base > 0 else 0.0
 
 
 def routable(number: str) -> bool:

@@ -7,9 +7,11 @@ request is written, so ``otp_sent`` follows ``otp_queued``) and answers at once,
 the contact is a customer or not and whether the provider is up or not. The pool's threads
 share the app's senders, so the SMTP connection is kept open across sends.
 
-A job starts ``DELIVERY_INLINE_DELAY`` seconds after its request (default 0.2): the
-customer's browser loads the next page meanwhile, and a send running beside that page load
-in this process (the GIL) would make a customer's page slower than a stranger's.
+A job starts ``policy.send_delay()`` after its request (0.25-0.75 s by default,
+DELIVERY_SEND_DELAY; the queue worker holds fresh jobs as long): the customer's browser
+loads the next page meanwhile, and a send running beside that page load in this process
+(the GIL) would make a customer's page slower than a stranger's. The delay counts from the
+hand-over, so a backlog is not held and throughput does not suffer.
 
 Bounded twice: ``WORKERS`` threads, and at most ``BACKLOG`` jobs waiting (beyond that a job
 is dropped with a warning: the provider is far behind and the code would expire anyway).
@@ -64,16 +66,17 @@ class SendPool:
             if self._executor is None:
                 self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="otpauth-send")
             executor = self._executor
-        executor.submit(self._run, job)
+        executor.submit(self._run, job, time.monotonic())
 
-    def _run(self, job: SendJob) -> None:
+    def _run(self, job: SendJob, handed_over: float) -> None:
         from ..errors import scrubbed_traceback
-        from .policy import deliver
+        from .policy import deliver, send_delay
 
         try:
-            delay = self.app.config["DELIVERY_INLINE_DELAY"]
-            if delay:
-                time.sleep(delay)  # see the module docstring: after the next page load
+            delay = send_delay(self.app.config["DELIVERY_SEND_DELAY"])
+            wait = handed_over + delay - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)  # see the module docstring: after the next page load
             with self.app.app_context():
                 deliver(job)
         except Exception as exc:  # a bug or an outage: logged without its message (contacts)

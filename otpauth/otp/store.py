@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 import redis
+from redis.client import Pipeline
+from redis.commands.core import Script
+from redis.exceptions import NoScriptError
 
 FAILURE_WINDOW_SECONDS = 86400
 KEEP_CUSTOMER = "?"  # issue(): reuse the customer id of the pending request (resend)
@@ -58,13 +61,18 @@ return {'issued', cid}
 """
 
 _VERIFY = """
-local code, fails = KEYS[1], KEYS[2]
+local code, fails, cool = KEYS[1], KEYS[2], KEYS[3]
 local max_attempts, max_fails = tonumber(ARGV[2]), tonumber(ARGV[3])
+-- Every refusal also says how long the resend cooldown runs: the page shows it, and the
+-- answer stays one round trip.
+local function refuse(status, left, cid, ttl)
+  return {status, left, cid, ttl, math.max(redis.call('TTL', cool), 0)}
+end
 local rec = redis.call('HMGET', code, 'h', 'n', 'cid')
-if not rec[1] then return {'expired', 0, ''} end
+if not rec[1] then return refuse('expired', 0, '', 0) end
 local used = tonumber(rec[2])
 if used >= max_attempts or tonumber(redis.call('GET', fails) or '0') >= max_fails then
-  return {'locked', 0, rec[3]}
+  return refuse('locked', 0, rec[3], 0)
 end
 -- Compare every character, with no early exit: the time taken does not depend on
 -- where the stored hash and the candidate first differ.
@@ -75,13 +83,13 @@ for i = 1, math.min(#stored, #candidate) do
 end
 if diff == 0 then
   redis.call('DEL', code)
-  return {'ok', 0, rec[3]}
+  return {'ok', 0, rec[3], 0, 0}
 end
 used = redis.call('HINCRBY', code, 'n', 1)
 redis.call('INCR', fails)
 if redis.call('TTL', fails) < 0 then redis.call('EXPIRE', fails, ARGV[4]) end
-if used >= max_attempts then return {'locked', 0, rec[3]} end
-return {'invalid', max_attempts - used, rec[3], redis.call('TTL', code)}
+if used >= max_attempts then return refuse('locked', 0, rec[3], 0) end
+return refuse('invalid', max_attempts - used, rec[3], redis.call('TTL', code))
 """
 
 _VERIFY_TOTP = """
@@ -126,6 +134,13 @@ return {'invalid', max_attempts - used, cid, redis.call('TTL', code), 0}
 """
 # Steps stay acceptable for (DRIFT + 1) intervals; remember the last one well past that.
 STEP_TTL_SECONDS = 300
+
+
+class AttemptMeter(Protocol):
+    """Counts attempts across all contacts (otpauth.challenge.AttackMeter)."""
+
+    def queue_count(self, pipe: Pipeline) -> None: ...
+
 
 IssueStatus = Literal["issued", "cooldown", "limited", "locked", "gone"]
 VerifyStatus = Literal["ok", "invalid", "expired", "locked"]
@@ -175,6 +190,7 @@ class VerifyResult:
     attempts_left: int = 0
     customer_id: str = ""
     expires_in: int = 0  # seconds the code has left, for ``invalid``
+    resend_in: int = 0  # seconds the resend cooldown has left, for a refusal
 
     @property
     def live(self) -> Pending | None:
@@ -198,6 +214,8 @@ class OtpStore:
     def __init__(self, client: redis.Redis, limits: Limits) -> None:
         self.redis = client
         self.limits = limits
+        # Set by otpauth.challenge: counts every send and guess across all contacts.
+        self.meter: AttemptMeter | None = None
         self._issue = client.register_script(_ISSUE)
         self._verify = client.register_script(_VERIFY)
         self._verify_totp = client.register_script(_VERIFY_TOTP)
@@ -225,7 +243,8 @@ class OtpStore:
         ``cooldown=False``: nothing is sent (an authenticator app), so nobody need wait.
         """
         k, lim = self.keys(tag), self.limits
-        status, value = self._issue(
+        status, value = self._call(
+            self._issue,
             keys=[k["code"], k["sends"], k["cool"], k["fails"], k["cid"]],
             args=[
                 code_hash,
@@ -248,12 +267,36 @@ class OtpStore:
     def verify(self, tag: str, code_hash: str) -> VerifyResult:
         """Check a candidate: count a wrong guess, or consume the code if it is right."""
         k, lim = self.keys(tag), self.limits
-        status, left, customer_id, *ttl = self._verify(
-            keys=[k["code"], k["fails"]],
+        status, left, customer_id, ttl, cool = self._call(
+            self._verify,
+            keys=[k["code"], k["fails"], k["cool"]],
             args=[code_hash, lim.max_attempts, lim.max_failures_per_day, FAILURE_WINDOW_SECONDS],
         )
-        expires_in = max(int(ttl[0]), 0) if ttl else 0
-        return VerifyResult(_text(status), int(left), _text(customer_id), expires_in)  # type: ignore[arg-type]
+        return VerifyResult(
+            _text(status),  # type: ignore[arg-type]
+            int(left),
+            _text(customer_id),
+            max(int(ttl), 0),
+            int(cool),
+        )
+
+    def _call(self, script: Script, keys: list[str], args: list) -> Any:
+        """Run ``script``; with a meter, the attempt is counted in the same round trip.
+
+        The two cannot share a script: the meter's key is global, the script's keys are
+        the contact's (another Redis Cluster slot), so they go out in one pipeline.
+        """
+        if self.meter is None:
+            return script(keys=keys, args=args)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.evalsha(script.sha, len(keys), *keys, *args)
+        self.meter.queue_count(pipe)
+        result = pipe.execute(raise_on_error=False)[0]
+        if isinstance(result, NoScriptError):  # first use since Redis started: load and run
+            return script(keys=keys, args=args)
+        if isinstance(result, Exception):
+            raise result
+        return result
 
     def pending(self, tag: str) -> tuple[Pending | None, int]:
         """The live code (attempts left, seconds to expiry; None: no live code) and the
@@ -273,11 +316,6 @@ class OtpStore:
         """The id of ``tag``'s live code (None: used, expired or cleared since)."""
         value = self.redis.hget(self.keys(tag)["code"], "id")
         return None if value is None else _text(value)
-
-    def cooldown_left(self, tag: str) -> int:
-        """Seconds until another code may be sent to ``tag`` (0: it may be sent now)."""
-        ttl = self.redis.ttl(self.keys(tag)["cool"])
-        return max(int(ttl or 0), 0)
 
     def unlock(self, tag: str) -> int:
         """Forget a contact's failures, limits and live code (ops: ``customers unlock``)."""
@@ -300,7 +338,8 @@ class OtpStore:
         if len(accepted) != 3:
             raise ValueError("verify_totp compares exactly three codes")
         k, lim = self.keys(tag), self.limits
-        status, left, customer_id, ttl, step = self._verify_totp(
+        status, left, customer_id, ttl, step = self._call(
+            self._verify_totp,
             keys=[k["code"], k["fails"], f"otp:{{{tag}}}:step"],
             args=[
                 candidate,
@@ -315,3 +354,43 @@ class OtpStore:
         )
         result = VerifyResult(_text(status), int(left), _text(customer_id), max(int(ttl), 0))  # type: ignore[arg-type]
         return result, int(step)
+
+    def contact_state(self, tag: str) -> ContactState:
+        """The live state of one contact for the support panel, in one round trip."""
+        k, lim = self.keys(tag), self.limits
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hget(k["code"], "n")
+        pipe.ttl(k["code"])
+        pipe.ttl(k["cool"])
+        pipe.get(k["sends"])
+        pipe.get(k["fails"])
+        pipe.ttl(k["fails"])
+        used, code_ttl, cool_ttl, sends, fails, fails_ttl = pipe.execute()
+        pending = None
+        if used is not None and code_ttl is not None and code_ttl > 0:
+            pending = Pending(max(lim.max_attempts - int(used), 0), int(code_ttl))
+        fails_today = int(fails or 0)
+        return ContactState(
+            pending=pending,
+            cooldown=max(int(cool_ttl or 0), 0),
+            sends_left=max(lim.max_requests - int(sends or 0), 0),
+            fails_today=fails_today,
+            locked_for=max(int(fails_ttl or 0), 1)
+            if fails_today >= lim.max_failures_per_day
+            else 0,
+        )
+
+
+@dataclass(frozen=True)
+class ContactState:
+    """What support sees of one contact: live code, cooldown, sends left, failures today."""
+
+    pending: Pending | None
+    cooldown: int  # seconds until a resend is allowed (0: now)
+    sends_left: int  # in the current window
+    fails_today: int
+    locked_for: int  # seconds the daily cap still refuses requests (0: not locked)
+
+    @property
+    def locked(self) -> bool:
+        return self.locked_for > 0

@@ -55,8 +55,8 @@ def load_user(user_id: str) -> Customer | Staff | None:
     user = None
     if record is not None and str(record.user_id) == user_id:
         user = _load(record)
-        if user is not None and not user.active:
-            session_store().revoke_all(record.kind, record.user_id)  # all end at once
+        if user is None or not user.active:  # deactivated (or removed): all end at once
+            session_store().revoke_all(record.kind, record.user_id)
             user = None
     if user is None:
         session.pop(SID_KEY, None)
@@ -134,3 +134,4 @@ def init_app(app: Flask) -> None:
     }
     with app.app_context():
         app.extensions[EXTENSION_KEY] = SessionStore(get_redis(), limits)
+    from . import commands  # noqa: F401  (adds deactivate|reactivate to `flask customers`)

@@ -1,0 +1,74 @@
+"""The console's forms. Each carries a CSRF token (Flask-WTF)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import PasswordField, SelectField, ValidationError
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length
+
+from config import CUSTOMER_TYPES
+
+from ..auth.forms import TextField
+from .passwords import MAX_LENGTH, problem
+
+
+class LoginForm(FlaskForm):
+    """The password step."""
+
+    email = TextField("E-mail address", validators=[InputRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[InputRequired(), Length(max=MAX_LENGTH)])
+
+
+class CodeForm(FlaskForm):
+    """The code step: an authenticator code or a recovery code."""
+
+    code = TextField(
+        "Code from your authenticator app",
+        validators=[InputRequired(message="Enter the code."), Length(max=64)],
+        render_kw={"autocomplete": "one-time-code", "spellcheck": "false", "autofocus": True},
+    )
+
+
+class PasswordSetupForm(FlaskForm):
+    """Choose a password on the setup page."""
+
+    password = PasswordField(
+        "New password (at least 12 characters)",
+        validators=[InputRequired()],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "The same password again",
+        validators=[InputRequired()],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+    def validate_password(self, field: PasswordField) -> None:
+        reason = problem(field.data or "")
+        if reason:
+            raise ValidationError(reason)
+
+    def validate_confirm(self, field: PasswordField) -> None:
+        if field.data != self.password.data:
+            raise ValidationError("The two passwords differ.")
+
+
+class CustomerForm(FlaskForm):
+    """Create or edit a customer; the service validates like ``customers create``."""
+
+    name = TextField("Name", validators=[Length(max=400)])
+    email = TextField("E-mail address", validators=[Length(max=400)])
+    phone = TextField("Phone number", validators=[Length(max=400)])
+    type = SelectField("Type", choices=[SelectChoice(t, t) for t in CUSTOMER_TYPES])
+
+
+class ImportForm(FlaskForm):
+    """A CSV file of customers."""
+
+    file = FileField("CSV file (name,email,phone,type[,active])", validators=[FileRequired()])
+
+
+class ActionForm(FlaskForm):
+    """A button that changes state: only the CSRF token."""

@@ -1,0 +1,128 @@
+"""Staff sign-in: the setup link, password then code, sign-out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from .. import audit, authenticators
+from ..extensions import db
+from ..models import Staff, utcnow
+from ..otp.totp import new_secret, provisioning_uri, qr_svg
+from . import accounts, login_state
+from .blueprint import bp
+from .forms import CodeForm, LoginForm, PasswordSetupForm
+from .lockout import staff_lockout
+
+WRONG = "Wrong e-mail or password."
+SETUP = "admin_setup"  # session key: staff id, setup token hash, the pending secret
+
+
+def _locked_page(form: Any, template: str, seconds: int) -> Any:
+    minutes = -(-seconds // 60)
+    message = f"Too many attempts. Try again in {minutes} minute{'s' * (minutes != 1)}."
+    return render_template(template, form=form, error=message), 429, {"Retry-After": str(seconds)}
+
+
+@bp.route("/login/", methods=["GET", "POST"])
+def login() -> Any:
+    """The password step."""
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return render_template("admin/login.html", form=form), 400 if form.errors else 200
+    lockout, email = staff_lockout(), form.email.data
+    wait = lockout.locked_for(email)
+    if wait:
+        return _locked_page(form, "admin/login.html", wait)
+    check = accounts.authenticate(email, form.password.data)
+    if not check.ok or check.staff is None:
+        lockout.fail(email)
+        audit.record("staff_login_failed", staff_id=check.staff.id if check.staff else None)
+        return render_template("admin/login.html", form=form, error=WRONG), 400
+    login_state.remember_password_step(check.staff)
+    return redirect(url_for(".login_verify"))
+
+
+@bp.route("/login/verify/", methods=["GET", "POST"])
+def login_verify() -> Any:
+    """The code step: the staff member's authenticator app or a recovery code."""
+    staff = login_state.password_step()
+    if staff is None:
+        return redirect(url_for(".login"))
+    form = CodeForm()
+    if not form.validate_on_submit():
+        return render_template("admin/verify.html", form=form), 400 if form.errors else 200
+    lockout = staff_lockout()
+    wait = lockout.locked_for(staff.email)
+    if wait:
+        return _locked_page(form, "admin/verify.html", wait)
+    if not authenticators.verify(staff.kind, staff.id, form.code.data):
+        lockout.fail(staff.email)
+        audit.record("staff_login_failed", staff_id=staff.id, reason="code")
+        return render_template("admin/verify.html", form=form, error="Invalid OTP."), 400
+    lockout.clear(staff.email)
+    staff.last_login_at = utcnow()
+    audit.record("staff_login", staff_id=staff.id)
+    db.session.commit()
+    login_state.begin(staff)
+    return redirect(url_for(".overview"))
+
+
+@bp.route("/logout/", methods=["POST"])
+def logout() -> Response:
+    """End the staff session."""
+    staff = login_state.current_staff()
+    if staff is not None:
+        audit.record("staff_logout", staff_id=staff.id)
+    login_state.end()
+    return redirect(url_for(".login"))
+
+
+@bp.route("/setup/<token>", methods=["GET", "POST"])
+def setup(token: str) -> Any:
+    """The one-time link: choose a password, then enrol an authenticator app."""
+    pending = session.get(SETUP)
+    if isinstance(pending, dict) and pending.get("token") == accounts.token_hash(token):
+        return _enrol(pending)
+    staff = accounts.by_setup_token(token)
+    if staff is None:
+        return render_template("admin/link_dead.html"), 404
+    form = PasswordSetupForm()
+    if not form.validate_on_submit():
+        status = 400 if form.errors else 200
+        return render_template("admin/setup_password.html", form=form, member=staff), status
+    accounts.set_password(staff, form.password.data)  # spends the link
+    session[SETUP] = {"id": staff.id, "token": accounts.token_hash(token), "secret": new_secret()}
+    return redirect(url_for(".setup", token=token))
+
+
+def _enrol(pending: dict) -> Any:
+    """The second half of the setup page: scan, confirm, see the recovery codes once."""
+    staff = db.session.get(Staff, pending["id"])
+    # A link re-issued since (``staff create`` again) voids this half-finished setup.
+    if staff is None or not staff.active or staff.setup_token_hash or not staff.password_hash:
+        session.pop(SETUP, None)
+        return render_template("admin/link_dead.html"), 404
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            codes = authenticators.confirm_enrolment(
+                staff.kind, staff.id, pending["secret"], form.code.data
+            )
+        except ValueError:  # enrolled already (a second tab): the setup is complete
+            session.pop(SETUP, None)
+            return redirect(url_for(".login"))
+        if codes is not None:  # audited as authenticator_added by the authenticators module
+            session.pop(SETUP, None)
+            return render_template("admin/recovery.html", codes=codes, member=staff)
+        form.code.errors = ["Invalid OTP."]
+    if form.errors:
+        status = 400
+    uri = provisioning_uri(pending["secret"], staff.email, current_app.config["SITE_NAME"] + " ops")
+    context = {"svg": qr_svg(uri), "secret": pending["secret"], "form": form}
+    return render_template(
+        "admin/setup_enrol.html", member=staff, action=request.path, **context
+    ), status

@@ -1,0 +1,125 @@
+"""CSV in and out: the report, the all-or-nothing switch, the CLI's import/export and friends."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from otpauth.extensions import db
+from otpauth.models import AuthEvent, Customer
+
+GOOD = "name,email,phone,type\nOne,one@example.com,,Household\nTwo,,98765 11111,commercial\n"
+MIXED = (
+    "\ufeffname,email,phone,type,active\n"
+    "Good,good@example.com,+44 20 7946 0958,Industrial,false\n"
+    ",nobody@example.com,,Household,true\n"  # line 3: no name
+    "Bad Mail,not-an-address,,Household,true\n"  # line 4
+    "Twin,GOOD@example.com,,Household,true\n"  # line 5: same as line 2
+    "Odd,odd@example.com,,Alien,true\n"  # line 6
+    "Short,short@example.com\n"  # line 7
+    "Taken,test@example.com,,Household,true\n"  # line 8: the demo customer's
+    "Maybe,maybe@example.com,,Household,perhaps\n"  # line 9
+)
+
+
+def write(tmp_path, text: str):
+    path = tmp_path / "customers.csv"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Customer))
+
+
+def test_import_reports_each_rejected_line(runner, app, customer, tmp_path):
+    result = runner.invoke(args=["customers", "import", write(tmp_path, MIXED)])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("line ")]
+    assert lines == [
+        "line 3: name: must be 1 to 200 characters",
+        "line 4: email: Enter a valid e-mail address.",
+        "line 5: same e-mail or phone as line 2",
+        "line 6: type: must be one of Household, Commercial, Industrial, Institutional",
+        "line 7: expected 5 fields, got 2",
+        "line 8: a customer with this e-mail or phone already exists",
+        "line 9: active: must be true or false",
+    ]
+    assert "1 imported, 7 rejected" in result.output
+    with app.app_context():
+        good = db.session.scalar(select(Customer).where(Customer.email == "good@example.com"))
+        assert (good.phone, good.customer_type, good.active) == (
+            "+442079460958",
+            "Industrial",
+            False,
+        )
+        assert db.session.scalar(select(AuthEvent.event)) == "customers_imported"
+
+
+def test_all_or_nothing_imports_nothing_when_a_row_is_bad(runner, app, customer, tmp_path):
+    result = runner.invoke(args=["customers", "import", "--all-or-nothing", write(tmp_path, MIXED)])
+    assert result.exit_code == 1
+    assert "0 imported, 7 rejected" in result.output
+    assert count(app) == 1
+    ok = runner.invoke(args=["customers", "import", "--all-or-nothing", write(tmp_path, GOOD)])
+    assert ok.exit_code == 0 and "2 imported, 0 rejected" in ok.output
+    assert count(app) == 3
+
+
+@pytest.mark.parametrize(
+    "text", ["email,name,phone,type\n", "", "name;email;phone;type\nA;a@example.com;;Household\n"]
+)
+def test_a_wrong_header_imports_nothing(runner, app, tmp_path, text):
+    result = runner.invoke(args=["customers", "import", write(tmp_path, text)])
+    assert result.exit_code == 1 and "the header must be name,email,phone,type" in result.output
+    assert count(app) == 0
+
+
+def test_not_utf8_is_one_line(runner, tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("name,email,phone,type\nJosé,j@example.com,,Household\n".encode("latin-1"))
+    result = runner.invoke(args=["customers", "import", str(path)])
+    assert result.exit_code == 1 and "not UTF-8" in result.output
+
+
+def test_export_round_trips(runner, app, customer, tmp_path):
+    runner.invoke(args=["customers", "import", write(tmp_path, GOOD)])
+    out = tmp_path / "out.csv"
+    assert runner.invoke(args=["customers", "export", str(out)]).exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    assert text.splitlines()[0] == "name,email,phone,type,active"
+    assert "Asha Rao,test@example.com,+919876543210,Household,true" in text
+    stdout = runner.invoke(args=["customers", "export"]).output
+    assert stdout == text
+    with app.app_context():
+        db.session.query(AuthEvent).delete()
+        db.session.query(Customer).delete()
+        db.session.commit()
+    again = runner.invoke(args=["customers", "import", str(out)])
+    assert "3 imported, 0 rejected" in again.output
+
+
+def test_export_keeps_formulas_out_of_spreadsheets(runner, app, tmp_path):
+    runner.invoke(args=["customers", "create", "--name", "=HYPERLINK(1)", "--email", "f@x.org"])
+    assert "'=HYPERLINK(1)" in runner.invoke(args=["customers", "export"]).output
+
+
+def test_deactivate_reactivate_and_show(runner, app, customer):
+    result = runner.invoke(args=["customers", "deactivate", str(customer)])
+    assert result.exit_code == 0 and "deactivated" in result.output
+    shown = runner.invoke(args=["customers", "show", str(customer)]).output
+    assert "DEACTIVATED" in shown and "email t***@example.com: no code pending" in shown
+    assert "customer_deactivated" in shown
+    assert runner.invoke(args=["customers", "reactivate", str(customer)]).exit_code == 0
+    assert "active" in runner.invoke(args=["customers", "show", str(customer)]).output
+    missing = runner.invoke(args=["customers", "show", "99999"])
+    assert missing.exit_code == 1 and "no customer with id 99999" in missing.output
+
+
+def test_show_tells_why_a_customer_cannot_sign_in(runner, auth, customer, outbox):
+    auth.request()
+    shown = runner.invoke(args=["customers", "show", str(customer)]).output
+    assert "code pending (5 attempts left" in shown
+    assert "cooldown" in shown and "4 sends left" in shown and "not locked" in shown
+    assert "authenticator app: no" in shown
