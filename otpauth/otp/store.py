@@ -23,6 +23,7 @@ from typing import Any, Literal, Protocol
 
 import redis
 from redis.client import Pipeline
+from redis.cluster import RedisCluster
 from redis.commands.core import Script
 from redis.exceptions import NoScriptError
 
@@ -284,10 +285,18 @@ class OtpStore:
         """Run ``script``; with a meter, the attempt is counted in the same round trip.
 
         The two cannot share a script: the meter's key is global, the script's keys are
-        the contact's (another Redis Cluster slot), so they go out in one pipeline.
+        the contact's (another Redis Cluster slot), so they go out in one pipeline (on a
+        cluster, one after the other).
         """
         if self.meter is None:
             return script(keys=keys, args=args)
+        if isinstance(self.redis, RedisCluster):
+            # A cluster pipeline runs no scripts, and the two keys may live on two nodes.
+            result = script(keys=keys, args=args)
+            pipe = self.redis.pipeline(transaction=False)
+            self.meter.queue_count(pipe)
+            pipe.execute()
+            return result
         pipe = self.redis.pipeline(transaction=False)
         pipe.evalsha(script.sha, len(keys), *keys, *args)
         self.meter.queue_count(pipe)
