@@ -106,13 +106,14 @@ def _token(browser: requests.Session, url: str) -> str:
     return match.group(1)
 
 
-def _last_mail(smtp: SmtpServer, wanted: int = 1):  # noqa: ANN202
-    """The newest message, once it came: inline sends run just after the response."""
-    deadline = time.monotonic() + 20
-    while len(smtp.received) < wanted and time.monotonic() < deadline:
-        time.sleep(0.05)  # waiting for the send pool, not timing anything
-    assert len(smtp.received) >= wanted, "no code was sent"
-    return smtp.received[-1].message
+def _latest_mail(smtp: SmtpServer, before: int):  # noqa: ANN202
+    """The message that arrives after ``before`` were there: the pool sends after the
+    response (and a short random delay), so it is waited for, up to 10 s."""
+    deadline = time.monotonic() + 10
+    while len(smtp.received) <= before and time.monotonic() < deadline:
+        time.sleep(0.05)  # waiting for a delivery, not timing anything
+    assert len(smtp.received) > before, "no e-mail arrived within 10 s"
+    return smtp.received[-1]
 
 
 def _login(browser: requests.Session, one: str, two: str, smtp: SmtpServer) -> None:
@@ -122,9 +123,10 @@ def _login(browser: requests.Session, one: str, two: str, smtp: SmtpServer) -> N
         "contact": EMAIL,
         "csrf_token": _token(browser, f"{one}/otp/request/"),
     }
+    before = len(smtp.received)
     sent = browser.post(f"{one}/otp/request/", data=form, allow_redirects=False, timeout=30)
     assert sent.status_code == 302
-    code = CODE_RE.search(_last_mail(smtp).get_body(("plain",)).get_content())[1]
+    code = CODE_RE.search(_latest_mail(smtp, before).message.get_body(("plain",)).get_content())[1]
     form = {"code": code, "csrf_token": _token(browser, f"{two}/otp/verify/")}
     verified = browser.post(f"{two}/otp/verify/", data=form, allow_redirects=False, timeout=30)
     assert verified.status_code == 302 and verified.headers["Location"] == "/dashboard/"

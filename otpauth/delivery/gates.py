@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 import redis
+from redis.cluster import RedisCluster
 
 HOUR = 3600
 HOUR_KEY_TTL = HOUR + 60  # the key names its hour: a little slack past the hour is harmless
@@ -89,7 +90,8 @@ class Gates:
         self.redis = client
         self.failures = failures
         self.open_seconds = open_seconds
-        self._reserve_sha = client.register_script(_RESERVE).sha  # loaded on first use
+        self._reserve = client.register_script(_RESERVE)
+        self._reserve_sha = self._reserve.sha  # loaded on first use
         self._record = client.register_script(_RECORD)
 
     @staticmethod
@@ -131,7 +133,12 @@ class Gates:
 
         EVALSHA by hand: redis-py's Script objects would add a SCRIPT EXISTS round trip to
         every pipeline. After a SCRIPT FLUSH or a failover the script is loaded again once.
+        On a Redis Cluster the keys live on different nodes and redis-py's cluster pipeline
+        refuses EVALSHA, so each check is its own call there.
         """
+        if isinstance(self.redis, RedisCluster):
+            reservations = [self._reserve(keys=[key], args=[n, HOUR_KEY_TTL]) for key, n in keys]
+            return [self.redis.hexists(breaker, "open"), *reservations]
         for attempt in (1, 2):
             pipe = self.redis.pipeline(transaction=False)
             pipe.hexists(breaker, "open")

@@ -285,17 +285,17 @@ class OtpStore:
         """Run ``script``; with a meter, the attempt is counted in the same round trip.
 
         The two cannot share a script: the meter's key is global, the script's keys are
-        the contact's (another Redis Cluster slot), so they go out in one pipeline (on a
-        cluster, one after the other).
+        the contact's (another Redis Cluster slot), so they go out in one pipeline.
         """
         if self.meter is None:
             return script(keys=keys, args=args)
         if isinstance(self.redis, RedisCluster):
-            # A cluster pipeline runs no scripts, and the two keys may live on two nodes.
+            # A cluster pipeline refuses EVALSHA, and the meter's key is on another node
+            # anyway: there the count is a second call.
             result = script(keys=keys, args=args)
-            pipe = self.redis.pipeline(transaction=False)
-            self.meter.queue_count(pipe)
-            pipe.execute()
+            counter = self.redis.pipeline(transaction=False)
+            self.meter.queue_count(counter)
+            counter.execute()
             return result
         pipe = self.redis.pipeline(transaction=False)
         pipe.evalsha(script.sha, len(keys), *keys, *args)
