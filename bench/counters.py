@@ -30,6 +30,8 @@ def purpose(packed: Any) -> str:
     args = [part for part in data[:600].split(b"\r\n") if part and part[:1] not in b"*$"]
     if not args:
         return "other"
+    if args[0].upper() == b"MULTI":  # a transaction: what its first command is for
+        args = args[1:] or [b"MULTI"]
     name = args[0].upper()
     key = args[3] if name in _SCRIPT_COMMANDS and len(args) > 3 else args[1:2] or [b""]
     key = key if isinstance(key, bytes) else key[0]

@@ -76,7 +76,8 @@ def report(args: argparse.Namespace, baseline: dict, otpauth: dict, machine: str
     print(f"machine: {machine}")
     print(
         f"gunicorn -w {args.workers} sync, {args.clients} closed-loop clients, "
-        f"{args.seconds:.0f} s per app, db={args.db}, private redis-server on 127.0.0.1"
+        f"{args.seconds:.0f} s per app, db={args.db}, private redis-server on 127.0.0.1, "
+        f"send delay {args.send_delay} s"
     )
     print(f"{'':34}{'baseline':>12}{'otpauth':>12}{'ratio':>9}")
     rows = (
