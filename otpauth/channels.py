@@ -26,7 +26,10 @@ class Channel:
     decides, see ``contact_kind``); ``sender`` is the setting choosing its delivery backend
     (None: nothing is ever sent); ``templates`` is the folder of its message templates;
     ``has_own_check`` means codes are checked by the channel itself (an authenticator app),
-    not against a code the server sent.
+    not against a code the server sent. ``metered``: its sends cost money per message, so
+    they go only to reachable numbers and count against the hourly budgets (SMS).
+    ``unavailable`` / ``instead`` are what the pages say while its provider is down, and
+    ``placeholder`` is a contact nobody owns, rendered for a stranger's send job.
     """
 
     name: str
@@ -41,6 +44,10 @@ class Channel:
     templates: str | None
     html: bool  # its messages carry an HTML part (and a subject)
     has_own_check: bool
+    metered: bool = False
+    unavailable: Any = None  # lazily translated, the contract's words: "... right now"
+    instead: Any = None  # lazily translated: which other channel to use meanwhile
+    placeholder: str | None = None
 
     def contact_kind(self, contact: str) -> Channel:
         """The channel whose column holds ``contact`` (itself, unless it has no column)."""
@@ -78,6 +85,9 @@ CHANNELS: dict[str, Channel] = {
         templates="email",
         html=True,
         has_own_check=False,
+        unavailable=_l("E-mail is unavailable right now"),
+        instead=_l("You can ask for your code by text message instead."),
+        placeholder="nobody@invalid",
     ),
     "sms": Channel(
         name="sms",
@@ -92,6 +102,10 @@ CHANNELS: dict[str, Channel] = {
         templates="sms",
         html=False,
         has_own_check=False,
+        metered=True,
+        unavailable=_l("Text messages are unavailable right now"),
+        instead=_l("You can ask for your code by e-mail instead."),
+        placeholder="+10000000000",
     ),
     "app": Channel(
         name="app",

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
+from .. import channels
 from ..audit import EVENTS
 from ..contacts import InvalidContact, normalize
 from ..extensions import db
@@ -66,7 +67,7 @@ def parse(args: Mapping[str, str], region: str) -> AuditFilters:
     contact_hash = None
     raw_contact = (args.get("contact") or "").strip()
     if raw_contact:
-        channel = get["channel"] or ("email" if "@" in raw_contact else "sms")
+        channel = get["channel"] or channels.detect(raw_contact)
         try:
             contact_hash = hasher().tag(channel, normalize(channel, raw_contact, region))
         except InvalidContact as exc:

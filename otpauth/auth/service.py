@@ -64,8 +64,8 @@ def find_customer(channel: str, contact: str) -> Customer | None:
 def request_code(channel: str, contact: str) -> Issued:
     """Issue a code for a normalized contact and dispatch its send (whoever it is)."""
     tag = hasher().tag(channel, contact)
-    if channel == "sms" and not policy.routable(contact):
-        log.info("otp: sms refused for contact %s: region or number type", tag[:8])
+    if channels.get(channel).metered and not policy.routable(contact):
+        log.info("otp: %s refused for contact %s: region or number type", channel, tag[:8])
         return Issued(tag, None, Blocked.UNROUTABLE)
     customer = find_customer(channel, contact)
     audit.record(
@@ -102,8 +102,8 @@ def resend_code(channel: str, tag: str, prefix: str | None = None) -> Issued:
 
 
 def sms_prefix(channel: str, contact: str) -> str | None:
-    """The SMS budget's prefix of a normalized contact (None for other channels)."""
-    return policy.sms_prefix(contact) if channel == "sms" else None
+    """The SMS budget's prefix of a normalized contact (None for unmetered channels)."""
+    return policy.sms_prefix(contact) if channels.get(channel).metered else None
 
 
 def _issue_and_send(channel: str, tag: str, customer_id: str, prefix: str | None) -> Issued:

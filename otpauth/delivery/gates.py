@@ -25,6 +25,8 @@ from enum import Enum
 import redis
 from redis.cluster import RedisCluster
 
+from .. import channels
+
 HOUR = 3600
 HOUR_KEY_TTL = HOUR + 60  # the key names its hour: a little slack past the hour is harmless
 BREAKER_MEMORY_SECONDS = 3600  # failures older than this are not "in a row" with new ones
@@ -107,10 +109,11 @@ class Gates:
         return f"sms:{{p:{prefix}}}:{hour}"
 
     def admit(self, channel: str, prefix: str | None, *, per_hour: int, per_prefix: int) -> Ticket:
-        """Check the breaker and, for SMS, count the send against both budgets."""
+        """Check the breaker and, for a metered channel (SMS), count the send against both
+        budgets."""
         hour = hour_now()
         keys: list[tuple[str, int]] = []
-        if channel == "sms":
+        if channels.get(channel).metered:
             keys.append((self.budget_key(hour), per_hour))
             if prefix:
                 keys.append((self.prefix_key(prefix, hour), per_prefix))
@@ -168,15 +171,18 @@ class Gates:
 
     def unavailable(self, per_hour: int) -> set[str]:
         """The channels nobody can use right now (breaker open, or SMS budget spent)."""
+        names = [c.name for c in channels.sending()]
         pipe = self.redis.pipeline(transaction=False)
-        pipe.hexists(self.breaker_key("email"), "open")
-        pipe.hexists(self.breaker_key("sms"), "open")
+        for name in names:
+            pipe.hexists(self.breaker_key(name), "open")
         pipe.get(self.budget_key(hour_now()))
-        email_open, sms_open, spent = pipe.execute()
-        down = {"email"} if email_open else set()
-        if sms_open or int(spent or 0) >= per_hour:
-            down.add("sms")
-        return down
+        *is_open, spent = pipe.execute()
+        budget_spent = int(spent or 0) >= per_hour
+        return {
+            name
+            for name, opened in zip(names, is_open, strict=True)
+            if opened or (budget_spent and channels.get(name).metered)
+        }
 
     def sms_this_hour(self) -> int:
         """SMS counted so far this clock hour (customers and strangers alike)."""
@@ -184,7 +190,8 @@ class Gates:
 
     def breakers_open(self) -> dict[str, bool]:
         """Whether each channel's breaker is open (for /metrics)."""
+        names = [c.name for c in channels.sending()]
         pipe = self.redis.pipeline(transaction=False)
-        for channel in ("email", "sms"):
-            pipe.hexists(self.breaker_key(channel), "open")
-        return dict(zip(("email", "sms"), map(bool, pipe.execute()), strict=True))
+        for name in names:
+            pipe.hexists(self.breaker_key(name), "open")
+        return dict(zip(names, map(bool, pipe.execute()), strict=True))

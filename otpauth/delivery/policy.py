@@ -21,7 +21,7 @@ import phonenumbers
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from .. import audit, metrics
+from .. import audit, channels, metrics
 from ..contacts import mask
 from ..extensions import db
 from ..models import Customer
@@ -31,16 +31,7 @@ from .gates import Admission, Ticket
 
 log = logging.getLogger(__name__)
 
-UNAVAILABLE = {
-    "email": _l("E-mail is unavailable right now"),
-    "sms": _l("Text messages are unavailable right now"),
-}
-OTHER_CHANNEL = {
-    "email": _l("You can ask for your code by text message instead."),
-    "sms": _l("You can ask for your code by e-mail instead."),
-}
 UNROUTABLE = _l("We can't send text messages to this number.")
-PLACEHOLDER = {"email": "nobody@invalid", "sms": "+10000000000"}
 MOBILE_TYPES = {
     phonenumbers.PhoneNumberType.MOBILE,
     phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
@@ -59,7 +50,8 @@ class Outcome(Enum):
 
 def unavailable_message(channel: str) -> str:
     """The 503 text for a channel nobody can use right now, offering the other one."""
-    return f"{UNAVAILABLE[channel]}. {OTHER_CHANNEL[channel]}"
+    found = channels.get(channel)
+    return f"{found.unavailable}. {found.instead}"
 
 
 def send_delay(base: float) -> float:
@@ -113,7 +105,9 @@ def deliver(job: SendJob, next_retry_in: float | None = None) -> Outcome:
     if customer is None:
         # The same CPU work as a real message, so a stranger's job loads this process (and
         # the pages it serves meanwhile) as much as a customer's; then it is dropped.
-        render_message(job.channel, PLACEHOLDER[job.channel], job.code, job.locale)
+        render_message(
+            job.channel, channels.get(job.channel).placeholder or "", job.code, job.locale
+        )
         return _done(job, None, Outcome.NO_RECIPIENT, started)
     if time.time() >= job.deadline:
         return _give_up(job, customer, "expired", "the code expired before it went out", started)
@@ -138,7 +132,7 @@ def _send(job: SendJob, customer: Customer, next_retry_in: float | None, started
     from . import delivery, gates, render_message, status_callback_url
 
     message = render_message(job.channel, customer.contact(job.channel) or "", job.code, job.locale)
-    if job.channel == "sms":
+    if channels.get(job.channel).metered:  # the SMS provider reports each message's fate
         message = dataclasses.replace(message, status_callback=status_callback_url())
     sent = time.perf_counter()
     try:

@@ -134,4 +134,3 @@ def init_app(app: Flask) -> None:
     }
     with app.app_context():
         app.extensions[EXTENSION_KEY] = SessionStore(get_redis(), limits)
-    from . import commands  # noqa: F401  (adds deactivate|reactivate to `flask customers`)
