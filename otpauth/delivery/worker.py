@@ -82,9 +82,17 @@ class AppWorker(SimpleWorker):
             connection.expire(WORKERS_BY_QUEUE_KEY % queue.name, ttl)
 
 
-def worker_connection(client: redis.Redis) -> redis.Redis:
+def worker_connection(client: redis.Redis, url: str | None = None) -> redis.Redis:
     """A client of its own on the queue's server: RQ raises its socket timeout for blocking
-    pops, which must not leak into the app's client (whose short timeout keeps pages fast)."""
+    pops, which must not leak into the app's client (whose short timeout keeps pages fast).
+
+    From ``url`` (QUEUE_REDIS_URL) when there is one, so a Sentinel-managed queue gets a
+    Sentinel client again (its pool cannot be copied); else a copy of ``client``'s pool.
+    """
+    if url:
+        from ..redis import connect
+
+        return connect(url, "QUEUE_REDIS_URL")  # type: ignore[return-value]
     pool = client.connection_pool
     return redis.Redis(
         connection_pool=redis.ConnectionPool(
@@ -102,7 +110,7 @@ def build_worker(app: Flask) -> AppWorker:
             "the worker needs REDIS_URL: the embedded Redis lives in the web process only"
         )
     with app.app_context():
-        connection = worker_connection(queue_connection())
+        connection = worker_connection(queue_connection(), app.config.get("QUEUE_REDIS_URL"))
     return AppWorker([get_queue(connection)], connection=connection, app=app)
 
 
