@@ -59,6 +59,9 @@ def fresh_limiter() -> Iterator[None]:
     """Undo what an earlier app left on the global limiter."""
     for name, value in _PRISTINE_LIMITER.items():
         setattr(limiter, name, copy.copy(value))
+    # The limit manager keeps the last app's RATELIMIT_DEFAULT / RATELIMIT_APPLICATION too.
+    limiter.limit_manager._default_limits = []
+    limiter.limit_manager._application_limits = []
     yield
 
 
