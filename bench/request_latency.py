@@ -63,14 +63,15 @@ def app_env(args: argparse.Namespace, smtp_port: int, database_url: str, mode: s
     return env
 
 
-def prepare_database(env: dict, count: int) -> None:
-    """Migrate the database and add ``count`` demo customers (bench-N@example.com)."""
+def prepare_database(env: dict, count: int, prefix: str = "bench") -> None:
+    """Migrate the database and add ``count`` demo customers (``prefix``-N@example.com)."""
     flask = [str(ROOT / ".venv/bin/flask"), "--app", "wsgi"]
     subprocess.run([*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
     code = (
         "from otpauth import create_app\nfrom otpauth.extensions import db\n"
         "from otpauth.models import Customer\napp = create_app()\nwith app.app_context():\n"
-        f"    db.session.add_all([Customer(name=f'Bench {{i}}', email=f'bench-{{i}}@example.com',"
+        f"    db.session.add_all([Customer(name=f'Bench {{i}}',"
+        f" email=f'{prefix}-{{i}}@example.com',"
         f" customer_type='Household') for i in range({count})])\n    db.session.commit()\n"
     )
     subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True, capture_output=True)

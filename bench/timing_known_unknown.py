@@ -24,7 +24,6 @@ import os
 import random
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,7 +36,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-from request_latency import percentile, process, wait_healthy  # noqa: E402
+from request_latency import percentile, prepare_database, process, wait_healthy  # noqa: E402
 
 from tests.smtp_server import SmtpServer  # noqa: E402
 
@@ -64,19 +63,6 @@ def app_env(redis_url: str, database_url: str, mode: str) -> dict:
         CHALLENGE_MODE="off",
     )
     return env
-
-
-def prepare_database(env: dict, count: int) -> None:
-    """Migrate and add ``count`` customers (known-N@example.com); strangers are unknown-N."""
-    flask = [str(ROOT / ".venv/bin/flask"), "--app", "wsgi"]
-    subprocess.run([*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
-    code = (
-        "from otpauth import create_app\nfrom otpauth.extensions import db\n"
-        "from otpauth.models import Customer\napp = create_app()\nwith app.app_context():\n"
-        f"    db.session.add_all([Customer(name=f'Bench {{i}}', email=f'known-{{i}}@example.com',"
-        f" customer_type='Household') for i in range({count})])\n    db.session.commit()\n"
-    )
-    subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True, capture_output=True)
 
 
 def probe(base: str, contact: str) -> tuple[float, float]:
@@ -136,7 +122,8 @@ def run_mode(args: argparse.Namespace, mode: str, deadline: float) -> dict:
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         env = app_env(args.redis_url, f"sqlite:///{tmp}/bench.sqlite", mode)
         env["PROMETHEUS_MULTIPROC_DIR"] = tmp
-        prepare_database(env, args.pairs + args.warmup)
+        # Customers are known-N@example.com; strangers are unknown-N, never added.
+        prepare_database(env, args.pairs + args.warmup, prefix="known")
         gunicorn = [str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers)]
         gunicorn += ["-b", f"127.0.0.1:{APP_PORT}", "wsgi:app"]
         log = Path(tmp) / "processes.log"
