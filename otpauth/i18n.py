@@ -8,11 +8,14 @@ are ever chosen. Times shown to people are in ``DISPLAY_TIMEZONE``.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, has_request_context, request, url_for
-from flask_babel import Babel, format_datetime, get_locale, ngettext
+from babel.support import NullTranslations
+from flask import Flask, current_app, g, has_request_context, render_template, request, url_for
+from flask_babel import Babel, Domain, format_datetime, get_locale, ngettext
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 LANG_COOKIE = "lang"
@@ -20,7 +23,43 @@ LANG_COOKIE_MAX_AGE = 365 * 86400
 # Each language's own name, as its speakers write it (the switcher shows these).
 NATIVE_NAMES = {"en": "English", "hi": "हिन्दी"}
 
-babel = Babel()
+
+
+class RequestDomain(Domain):
+    """Flask-Babel's message domain, with the catalog found once per request, not per string.
+
+    Flask-Babel looks the catalog up anew for every string it translates (the locale, its
+    identifier, a dictionary look-up: a dozen context-local hops), and a page has fifty
+    strings. Here the catalog is kept on the request's Babel context as
+    ``babel_translations``, the attribute ``force_locale`` and ``refresh`` already reset and
+    restore, so a forced locale (a message in the customer's language) still gets its own.
+    """
+
+    def get_translations(self) -> NullTranslations:
+        try:
+            context = g._flask_babel
+        except (AttributeError, RuntimeError):  # no locale chosen yet, or no app context
+            return super().get_translations()
+        found = getattr(context, "babel_translations", None)
+        if found is None:
+            found = context.babel_translations = super().get_translations()
+        return found
+
+
+class RequestBabel(Babel):
+    """Flask-Babel with the ``RequestDomain``."""
+
+    @cached_property
+    def domain_instance(self) -> Domain:
+        return RequestDomain(domain=self.domain)
+
+
+babel = RequestBabel()
+
+
+def translations() -> NullTranslations:
+    """This request's catalog (in the forced locale inside ``force_locale``)."""
+    return babel.domain_instance.get_translations()
 
 
 def _offered() -> tuple[str, ...]:
@@ -105,12 +144,38 @@ def language_links() -> list[dict[str, Any]]:
     return links
 
 
+def fixed_fragment(name: str) -> Markup:
+    """Template ``name`` in this request's language, rendered once per language and process.
+
+    Only for fragments that depend on nothing but the settings and the language (the help
+    footer of every customer page): the settings do not change while the app runs.
+    """
+    cache = current_app.extensions.setdefault("otpauth.fragments", {})
+    key = (name, current_language())
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = Markup(render_template(name))
+    return found
+
+
 def init_app(app: Flask) -> None:
     """Bind Flask-Babel (locale and time zone from the settings) and the Jinja helpers."""
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["LANGUAGES"][0]
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["DISPLAY_TIMEZONE"]
     babel.init_app(app, locale_selector=select_locale)
+    # The pages' _() and ngettext() go straight to the request's catalog (see RequestDomain).
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
     app.after_request(remember_language)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["wait_in_words"] = wait_in_words
-    app.jinja_env.globals.update(current_language=current_language, language_links=language_links)
+    app.jinja_env.globals.update(
+        current_language=current_language,
+        language_links=language_links,
+        fixed_fragment=fixed_fragment,
+    )
