@@ -15,6 +15,7 @@ from wtforms.validators import InputRequired, Length
 from .. import channels
 from ..contacts import MAX_CONTACT_LENGTH, InvalidContact, normalize
 from ..otp import totp
+from .widgets import FastRadioInput, FastTextInput
 
 
 class TextField(StringField):
@@ -24,12 +25,16 @@ class TextField(StringField):
     file would turn a crafted request into a 500.
     """
 
+    widget = FastTextInput()
+
     def process_formdata(self, valuelist: list) -> None:
         super().process_formdata([v for v in valuelist if isinstance(v, str)])
 
 
 class ChannelField(RadioField):
     """The channel radios; left out or ``auto``, the contact decides (see ``channels``)."""
+
+    option_widget = FastRadioInput()
 
     def process_formdata(self, valuelist: list) -> None:
         values = [v for v in valuelist if isinstance(v, str) and v]
