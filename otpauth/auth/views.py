@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -37,11 +39,29 @@ bp = Blueprint("auth", __name__, url_prefix="/otp")
 PENDING = "otp"  # session key: channel, masked contact, tag, next (expiry is Redis's TTL)
 
 
-def _limit(name: str) -> Any:
-    # override_defaults=False: a RATELIMIT_DEFAULT set by ops applies here too.
-    return limiter.limit(
+def _limit(name: str) -> Callable[[Callable], Callable]:
+    """The per-IP limit ``name`` on the view's POSTs.
+
+    A GET of the same page goes straight to the view: the limit is for POSTs only, and
+    Flask-Limiter would still work out per request that it does not apply (two of a login's
+    five requests). override_defaults=False: a RATELIMIT_DEFAULT set by ops applies here too.
+    """
+    limit = limiter.limit(
         lambda: current_app.config[name], methods=["POST"], override_defaults=False
     )
+
+    def decorate(view: Callable) -> Callable:
+        limited = limit(view)
+
+        @wraps(view)
+        def dispatch(*args: Any, **kwargs: Any) -> Any:
+            if request.method == "POST" or current_app.config.get("RATELIMIT_DEFAULT"):
+                return limited(*args, **kwargs)
+            return view(*args, **kwargs)
+
+        return dispatch
+
+    return decorate
 
 
 def safe_next(target: str | None) -> str | None:
