@@ -9,7 +9,7 @@ the senders only send.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 import redis
@@ -120,13 +120,14 @@ class Delivery:
     def dispatch(self, job: SendJob) -> None:
         """Queue ``job`` for sending, the same way for every contact.
 
-        Queue mode enqueues now (a Redis failure is the request's 503, like any outage);
-        inline mode hands it to the pool after the view has answered.
+        Queue mode enqueues now (a Redis failure is the request's 503, like any outage),
+        without the contact: a queued job names nobody, the worker looks the customer up.
+        Inline mode hands it to the pool after the view has answered.
         """
         if self.mode == "queue":
             from .queue import enqueue
 
-            enqueue(job)
+            enqueue(replace(job, to=None))
         elif self.pool is not None:
             defer(self.pool, job)
 
@@ -143,6 +144,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("DELIVERY_RETRY_INTERVALS", (5, 15, 30, 60, 120))
     app.config.setdefault("DELIVERY_JOB_TIMEOUT", 60)
     app.config.setdefault("DELIVERY_SEND_DELAY", 0.25)  # policy.send_delay: 0.25-0.75 s
+    # gates: breakers and SMS budget read once a second per process (0 in tests: each read
+    # sees what the test just wrote; tests/test_delivery_state.py covers the cache itself).
+    app.config.setdefault("DELIVERY_STATE_CACHE_SECONDS", 0.0 if app.testing else 1.0)
     if app.config["DELIVERY_MODE"] == "queue" and uses_embedded_redis(app):
         from config import ConfigError
 
@@ -163,6 +167,7 @@ def init_app(app: Flask) -> None:
         app.extensions["otpauth.redis"],
         failures=app.config["DELIVERY_BREAKER_FAILURES"],
         open_seconds=app.config["DELIVERY_BREAKER_SECONDS"],
+        state_seconds=app.config["DELIVERY_STATE_CACHE_SECONDS"],
     )
     if pool is not None:
         # Registered before audit's writer, so it runs after it (Flask runs them in reverse).

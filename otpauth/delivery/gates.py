@@ -14,6 +14,14 @@ its limit, however many requests race), and the checks of one request travel tog
 one pipeline (one round trip; a cluster client sends it to each node in parallel). A
 reservation that another check then refuses is handed back (a second round trip, on
 refusals only). The contact's issue script follows as the request's second round trip.
+
+What every page and send reads but rarely changes (is a breaker open, has it counted
+failures, is the SMS budget spent) is read once per ``state_seconds`` per process, one
+pipeline, and shared by the request page, the e-mail admission and the send's outcome
+(``DELIVERY_STATE_CACHE_SECONDS``, 1 s; 0 reads it every time). So a breaker that opens
+elsewhere reaches this process's pages and e-mail sends within a second; a failure
+recorded here reaches them at once; and a success only resets a breaker that had counted
+failures (no write per sent mail). SMS admission still counts its budgets on every send.
 """
 
 from __future__ import annotations
@@ -85,13 +93,28 @@ def seconds_left_in_hour(now: float | None = None) -> int:
     return max(int(HOUR - now % HOUR), 1)
 
 
+@dataclass(frozen=True)
+class State:
+    """What was read of the breakers and the SMS budget, and when (monotonic seconds)."""
+
+    read_at: float
+    hour: int
+    open: dict[str, bool]
+    failing: dict[str, bool]  # failures counted, breaker not (yet) open
+    sms_spent: int
+
+
 class Gates:
     """Breakers and SMS budgets on ``client``; each call is one round trip (see above)."""
 
-    def __init__(self, client: redis.Redis, *, failures: int, open_seconds: int) -> None:
+    def __init__(
+        self, client: redis.Redis, *, failures: int, open_seconds: int, state_seconds: float = 0.0
+    ) -> None:
         self.redis = client
         self.failures = failures
         self.open_seconds = open_seconds
+        self.state_seconds = state_seconds
+        self._state: State | None = None
         self._reserve = client.register_script(_RESERVE)
         self._reserve_sha = self._reserve.sha  # loaded on first use
         self._record = client.register_script(_RECORD)
@@ -112,6 +135,10 @@ class Gates:
         """Check the breaker and, for a metered channel (SMS), count the send against both
         budgets."""
         hour = hour_now()
+        if not channels.get(channel).metered and self.state_seconds > 0:
+            if self.state().open.get(channel):
+                return Ticket(Admission.BREAKER_OPEN, (), seconds_left_in_hour())
+            return Ticket(Admission.OK)
         keys: list[tuple[str, int]] = []
         if channels.get(channel).metered:
             keys.append((self.budget_key(hour), per_hour))
@@ -166,21 +193,43 @@ class Gates:
 
     def record(self, channel: str, ok: bool) -> bool:
         """Count a send's outcome for ``channel``'s breaker; True if this failure opened it."""
+        if ok and self.state_seconds > 0:
+            state = self.state()
+            if not (state.failing.get(channel) or state.open.get(channel)):
+                return False  # nothing counted to reset (as of the last read)
         args = ["ok" if ok else "fail", self.failures, self.open_seconds, BREAKER_MEMORY_SECONDS]
-        return bool(self._record(keys=[self.breaker_key(channel)], args=args))
+        opened = bool(self._record(keys=[self.breaker_key(channel)], args=args))
+        self._state = None  # what this process just wrote counts from its next read
+        return opened
 
-    def unavailable(self, per_hour: int) -> set[str]:
-        """The channels nobody can use right now (breaker open, or SMS budget spent)."""
+    def state(self) -> State:
+        """The breakers and this hour's SMS count: read at most once per ``state_seconds``."""
+        state, now, hour = self._state, time.monotonic(), hour_now()
+        if state is not None and now - state.read_at < self.state_seconds and state.hour == hour:
+            return state
         names = [c.name for c in channels.sending()]
         pipe = self.redis.pipeline(transaction=False)
         for name in names:
-            pipe.hexists(self.breaker_key(name), "open")
-        pipe.get(self.budget_key(hour_now()))
-        *is_open, spent = pipe.execute()
-        budget_spent = int(spent or 0) >= per_hour
+            pipe.hmget(self.breaker_key(name), "open", "n")
+        pipe.get(self.budget_key(hour))
+        *breakers, spent = pipe.execute()
+        state = State(
+            read_at=now,
+            hour=hour,
+            open={name: bool(opened) for name, (opened, _) in zip(names, breakers, strict=True)},
+            failing={name: bool(n) for name, (_, n) in zip(names, breakers, strict=True)},
+            sms_spent=int(spent or 0),
+        )
+        self._state = state
+        return state
+
+    def unavailable(self, per_hour: int) -> set[str]:
+        """The channels nobody can use right now (breaker open, or SMS budget spent)."""
+        state = self.state()
+        budget_spent = state.sms_spent >= per_hour
         return {
             name
-            for name, opened in zip(names, is_open, strict=True)
+            for name, opened in state.open.items()
             if opened or (budget_spent and channels.get(name).metered)
         }
 
