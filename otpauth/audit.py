@@ -12,9 +12,9 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, current_app, g, has_request_context, request
-from sqlalchemy import and_, select
+from sqlalchemy import select
 
-from . import metrics
+from . import metrics, queries
 from .audit_writer import AuditWriter
 from .extensions import db
 from .models import AuthEvent, Customer, utcnow
@@ -132,25 +132,12 @@ def recent(
     return list(db.session.scalars(query))
 
 
-def customer_with_sign_ins(customer_id: int, limit: int = 5) -> Customer | None:
-    """The customer with their ``limit`` latest logins as ``recent_sign_ins``: one statement.
+def customer_with_sign_ins(customer_id: int) -> Customer | None:
+    """The customer with their latest logins as ``recent_sign_ins``: one statement.
 
     Customer pages load their user through this, so the dashboard needs no query of its own.
     """
-    latest = (
-        select(AuthEvent.id)
-        .where(AuthEvent.customer_id == customer_id, AuthEvent.event == "login")
-        .order_by(AuthEvent.at.desc(), AuthEvent.id.desc())
-        .limit(limit)
-    )
-    joined = and_(AuthEvent.customer_id == Customer.id, AuthEvent.id.in_(latest))
-    query = (
-        select(Customer, AuthEvent)
-        .outerjoin(AuthEvent, joined)
-        .where(Customer.id == customer_id)
-        .order_by(AuthEvent.at.desc(), AuthEvent.id.desc())
-    )
-    rows = db.session.execute(query).all()
+    rows = db.session.execute(queries.customer_with_sign_ins(), {"cid": customer_id}).all()
     if not rows:
         return None
     customer = rows[0][0]

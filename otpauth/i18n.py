@@ -24,7 +24,6 @@ LANG_COOKIE_MAX_AGE = 365 * 86400
 NATIVE_NAMES = {"en": "English", "hi": "हिन्दी"}
 
 
-
 class RequestDomain(Domain):
     """Flask-Babel's message domain, with the catalog found once per request, not per string.
 

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from enum import Enum
 
 from flask import current_app
-from sqlalchemy import func, select, update
 
-from .. import audit, authenticators, channels
+from .. import audit, authenticators, channels, queries
 from ..delivery import SendJob, delivery, policy
 from ..delivery import gates as delivery_gates
 from ..delivery.gates import Admission, Ticket
@@ -55,9 +54,8 @@ class Blocked(Enum):
 
 def find_customer(channel: str, contact: str) -> Customer | None:
     """The active customer whose e-mail or phone (normalized) is ``contact``, if any."""
-    customer = db.session.scalar(
-        select(Customer).where(Customer.contact_column(channel, contact) == contact)
-    )
+    column = channels.get(channel).column_for(contact)
+    customer = db.session.scalar(queries.customer_by_contact(column), {"contact": contact})
     return customer if customer is not None and customer.active else None
 
 
@@ -127,9 +125,7 @@ def _issue_and_send(
         return Issued(tag, result)
     audit.record("otp_queued", customer_id=result.customer_id, channel=channel, contact_hash=tag)
     deadline = time.time() + current_app.config["OTP_TTL_SECONDS"]
-    job = SendJob(
-        channel, tag, code_id, code, result.customer_id, deadline, current_language(), to
-    )
+    job = SendJob(channel, tag, code_id, code, result.customer_id, deadline, current_language(), to)
     delivery().dispatch(job)
     return Issued(tag, result)
 
@@ -191,20 +187,9 @@ def stamp_login(customer_id: int, channel: str) -> Customer | None:
     One statement (UPDATE ... RETURNING) checks, stamps and loads; the customer comes back
     detached with every column loaded, so nothing reloads it after the commit.
     """
-    now = utcnow()
-    values = {Customer.last_login_at: now}
     verified_attr = channels.get(channel).verified_attr  # None: the channel proves no contact
-    if verified_attr:
-        verified = getattr(Customer, verified_attr)
-        values[verified] = func.coalesce(verified, now)  # the first proof stays
-    statement = (
-        update(Customer)
-        .where(Customer.id == customer_id, Customer.active.is_(True))
-        .values(values)
-        .returning(Customer)
-        .execution_options(synchronize_session=False)  # RETURNING brings the row back
-    )
-    customer = db.session.scalars(statement).one_or_none()
+    statement = queries.stamp_login(verified_attr)
+    customer = db.session.scalars(statement, {"cid": customer_id, "now": utcnow()}).one_or_none()
     if customer is not None:
         db.session.expunge(customer)
     db.session.commit()

@@ -135,7 +135,9 @@ def recipient(job: SendJob) -> Recipient | None:
     return Recipient(customer.id, contact)
 
 
-def _send(job: SendJob, customer: Recipient, next_retry_in: float | None, started: float) -> Outcome:
+def _send(
+    job: SendJob, customer: Recipient, next_retry_in: float | None, started: float
+) -> Outcome:
     from . import delivery, gates, render_message, status_callback_url
 
     message = render_message(job.channel, customer.contact, job.code, job.locale)
@@ -181,7 +183,9 @@ def _feed_breaker(gates, channel: str, *, ok: bool) -> None:  # noqa: ANN001
         )
 
 
-def _give_up(job: SendJob, customer: Recipient, reason: str, detail: str, started: float) -> Outcome:
+def _give_up(
+    job: SendJob, customer: Recipient, reason: str, detail: str, started: float
+) -> Outcome:
     _audit("otp_send_failed", job, customer, reason)
     return _done(job, customer, Outcome.FAILED, started, detail=f"{reason}: {detail}")
 

@@ -17,10 +17,10 @@ import smtplib
 import ssl
 import threading
 from email.header import Header
-from email.policy import compat32
 from email.mime.multipart import MIMEMultipart
 from email.mime.nonmultipart import MIMENonMultipart
 from email.mime.text import MIMEText
+from email.policy import compat32
 from email.utils import formatdate, make_msgid
 
 from flask import current_app
@@ -76,8 +76,12 @@ def mime_bytes(message: Message, sender: str, domain: str) -> bytes:
         raise DeliveryError("a header with a line break", temporary=False)
     root: MIMENonMultipart | MIMEMultipart = MIMEText(message.text, "plain", "utf-8")
     if message.html is not None:
-        root = MIMEMultipart("alternative", _subparts=[root, MIMEText(message.html, "html", "utf-8")])
-    root["Subject"] = message.subject if message.subject.isascii() else Header(message.subject, "utf-8")
+        root = MIMEMultipart(
+            "alternative", _subparts=[root, MIMEText(message.html, "html", "utf-8")]
+        )
+    root["Subject"] = (
+        message.subject if message.subject.isascii() else Header(message.subject, "utf-8")
+    )
     root["From"] = sanitize_address(sender)
     root["To"] = sanitize_address(message.to)
     root["Date"] = formatdate(usegmt=True)

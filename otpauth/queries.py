@@ -1,0 +1,61 @@
+"""The statements of a login, built once with bind parameters and reused.
+
+SQLAlchemy caches the SQL it compiles, but building the statement object itself (the
+``select``, ``where`` and ``values`` calls and their coercions) costs as much again, on
+every request. The three statements of a login's request path are built here once per
+shape and run with the request's values as parameters.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from sqlalchemy import Select, Update, and_, bindparam, func, select, update
+
+from .models import AuthEvent, Customer
+
+SIGN_INS_SHOWN = 5  # the dashboard's recent sign-ins, loaded with the customer
+
+
+@cache
+def customer_by_contact(column: str) -> Select:
+    """The customer whose ``column`` (``email``, ``phone``) is ``:contact``."""
+    return select(Customer).where(getattr(Customer, column) == bindparam("contact"))
+
+
+@cache
+def stamp_login(verified_attr: str | None) -> Update:
+    """Stamp ``:now`` as the login (and, once, as the contact's proof) on active ``:cid``.
+
+    UPDATE ... RETURNING: one statement checks, stamps and loads the customer.
+    """
+    now = bindparam("now")
+    values = {Customer.last_login_at: now}
+    if verified_attr:
+        verified = getattr(Customer, verified_attr)
+        values[verified] = func.coalesce(verified, now)  # the first proof stays
+    return (
+        update(Customer)
+        .where(Customer.id == bindparam("cid"), Customer.active.is_(True))
+        .values(values)
+        .returning(Customer)
+        .execution_options(synchronize_session=False)  # RETURNING brings the row back
+    )
+
+
+@cache
+def customer_with_sign_ins() -> Select:
+    """Customer ``:cid`` joined to their latest logins (none: one row, no event)."""
+    latest = (
+        select(AuthEvent.id)
+        .where(AuthEvent.customer_id == bindparam("cid"), AuthEvent.event == "login")
+        .order_by(AuthEvent.at.desc(), AuthEvent.id.desc())
+        .limit(SIGN_INS_SHOWN)
+    )
+    joined = and_(AuthEvent.customer_id == Customer.id, AuthEvent.id.in_(latest))
+    return (
+        select(Customer, AuthEvent)
+        .outerjoin(AuthEvent, joined)
+        .where(Customer.id == bindparam("cid"))
+        .order_by(AuthEvent.at.desc(), AuthEvent.id.desc())
+    )
