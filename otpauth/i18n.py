@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_request_context, render_template, request, url_for
 from flask_babel import Babel, Domain, format_datetime, get_locale, ngettext
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
@@ -143,6 +145,27 @@ def language_links() -> list[dict[str, Any]]:
     return links
 
 
+@pass_eval_context
+def page_gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
+    """The pages' ``_()``: Jinja's new-style gettext in one call instead of three.
+
+    The same answer as Jinja's: translated, marked safe where the template autoescapes (so
+    the ``%`` formatting escapes the variables), and always formatted (``%%`` is ``%``).
+    """
+    found = translations().ugettext(string)
+    return (Markup(found) if eval_ctx.autoescape else found) % variables
+
+
+@pass_eval_context
+def page_ngettext(
+    eval_ctx: EvalContext, singular: str, plural: str, num: int, **variables: Any
+) -> str:
+    """The pages' ``ngettext()``, likewise; ``num`` is also ``%(num)d``."""
+    variables.setdefault("num", num)
+    found = translations().ungettext(singular, plural, num)
+    return (Markup(found) if eval_ctx.autoescape else found) % variables
+
+
 def fixed_fragment(name: str) -> Markup:
     """Template ``name`` in this request's language, rendered once per language and process.
 
@@ -170,6 +193,7 @@ def init_app(app: Flask) -> None:
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    app.jinja_env.globals.update(_=page_gettext, gettext=page_gettext, ngettext=page_ngettext)
     app.after_request(remember_language)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["wait_in_words"] = wait_in_words
