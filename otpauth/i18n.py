@@ -88,12 +88,24 @@ def current_language() -> str:
 def remember_language(response: Response) -> Response:
     """Keep a valid ``?lang=`` choice in a cookie so the next pages use it too.
 
-    Pages differ by language, so caches are told what they vary on.
+    Pages differ by language, so caches are told what they vary on (written straight into
+    the headers: Werkzeug's ``vary`` and ``content_language`` parse them and write back).
     """
     if response.mimetype == "text/html":
-        response.vary.update(("Accept-Language", "Cookie"))
-        response.content_language.add(current_language())
-    wanted = (request.args.get("lang") or "").lower()
+        headers = response.headers
+        vary = [v.strip() for v in headers.get("Vary", "").split(",") if v.strip()]
+        have = {v.lower() for v in vary}
+        vary += [v for v in ("Accept-Language", "Cookie") if v.lower() not in have]
+        headers["Vary"] = ", ".join(vary)
+        if "Content-Language" not in headers:
+            headers["Content-Language"] = current_language()
+    wanted = request.args.get("lang")
+    if wanted:
+        _remember(response, wanted.lower())
+    return response
+
+
+def _remember(response: Response, wanted: str) -> None:
     if wanted in _offered() and request.cookies.get(LANG_COOKIE) != wanted:
         response.set_cookie(
             LANG_COOKIE,
@@ -103,7 +115,6 @@ def remember_language(response: Response) -> Response:
             httponly=True,
             samesite="Lax",
         )
-    return response
 
 
 def local_time(value: datetime | None, pattern: str = "d MMM y, h:mm a") -> str:

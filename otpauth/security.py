@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
@@ -18,22 +18,35 @@ CSP = (
 )
 
 
+BASE_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+)
+# Production is served over HTTPS only: browsers are told to remember that.
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+# Pages with codes, contacts or account data must not linger in caches.
+NO_STORE = ("Cache-Control", "no-store")
+
+
 def add_headers(response: Response) -> Response:
-    """Set CSP (no inline scripts), no sniffing, no framing, a strict referrer policy."""
+    """Set CSP (no inline scripts), no sniffing, no framing, a strict referrer policy (and
+    HSTS in production), each unless the view set its own.
+
+    One pass over the headers the response has, rather than a look-up per header (a
+    look-up that misses raises and catches an exception inside Werkzeug).
+    """
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "same-origin")
+    present = {name.lower() for name, _ in headers.items()}
+    wanted = list(BASE_HEADERS)
+    if current_app.config["ENV_NAME"] == "production":
+        wanted.append(HSTS)
     if request.endpoint and not request.endpoint.endswith("static"):
-        # Pages with codes, contacts or account data must not linger in caches.
-        headers.setdefault("Cache-Control", "no-store")
-    return response
-
-
-def add_hsts(response: Response) -> Response:
-    """Production is served over HTTPS only: tell browsers to remember that."""
-    response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        wanted.append(NO_STORE)
+    for name, value in wanted:
+        if name.lower() not in present:
+            headers.add(name, value)
     return response
 
 
@@ -67,8 +80,6 @@ def init_app(app: Flask) -> None:
     origin.init_app(app)
     app.wsgi_app = CloseAfter413(app.wsgi_app)  # type: ignore[method-assign]
     app.after_request(add_headers)
-    if app.config["ENV_NAME"] == "production":
-        app.after_request(add_hsts)
     hops = app.config["TRUSTED_PROXIES"]
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
