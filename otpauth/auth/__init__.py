@@ -20,5 +20,9 @@ def to_login() -> Response:
 def init_app(app: Flask) -> None:
     """Register the blueprint and bind Flask-Login."""
     login_manager.init_app(app)
-    login_manager.session_protection = "basic"
+    # The server-side session (otpauth.sessions) is what protects a login: it ends on
+    # logout, revoke, idle and lifetime, and lists each browser's address and agent. Flask-
+    # Login's "basic" mode would only mark a cookie non-fresh when those change (nothing
+    # here asks for freshness), at the price of a SHA-512 and a cookie key per request.
+    login_manager.session_protection = None
     app.register_blueprint(bp)

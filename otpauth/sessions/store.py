@@ -123,12 +123,9 @@ class SessionStore:
         lim, now = self.limits[kind], self.clock()
         secret = secrets.token_urlsafe(24)  # 192 bits, 32 characters
         key, index = self._keys(kind, user_id, secret)
+        fields = {"created": repr(now), "seen": repr(now), "ip": ip, "ua": user_agent}
         pipe = self.redis.pipeline(transaction=True)
-        pipe.hset(key, mapping={"created": repr(now), "seen": repr(now)})
-        if ip:
-            pipe.hset(key, "ip", ip)
-        if user_agent:
-            pipe.hset(key, "ua", user_agent)
+        pipe.hset(key, mapping={name: value for name, value in fields.items() if value})
         pipe.expire(key, min(lim.idle, lim.lifetime))
         pipe.zremrangebyscore(index, "-inf", now)
         pipe.zadd(index, {secret: now + lim.lifetime})
