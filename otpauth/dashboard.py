@@ -9,7 +9,6 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from . import audit
-from .auth.forms import ActionForm
 from .i18n import time_zone_name
 from .models import AuthEvent, Customer
 from .sessions import customer_required
@@ -55,5 +54,5 @@ def index() -> str:
         sign_ins=sign_ins,
         previous=previous,
         time_zone_name=time_zone_name(),
-        logout_form=ActionForm(),
+        show_sign_out=True,
     )

@@ -18,7 +18,7 @@ from wtforms import ValidationError
 from wtforms.validators import InputRequired
 
 from .. import authenticators
-from ..auth.forms import ActionForm, TextField
+from ..auth.forms import TextField
 from ..delivery.notices import send_security_notice
 from ..otp.totp import InvalidToken, canonical_code, new_secret, provisioning_uri, qr_svg
 from ..otp.totp import secret_box as box
@@ -70,7 +70,7 @@ def _enrol_page(form: CodeForm, status: int = 200, error: str | None = None) -> 
         form=form,
         action=url_for("account.authenticator"),
         error=error,
-        logout_form=ActionForm(),
+        show_sign_out=True,
     )
     return page, status
 
@@ -81,7 +81,7 @@ def _manage_page(found: Any, form: CodeForm, status: int = 200, error: str | Non
         authenticator=found,
         form=form,
         error=error,
-        logout_form=ActionForm(),
+        show_sign_out=True,
     )
     return page, status
 
@@ -103,7 +103,7 @@ def authenticator() -> Any:
         return _enrol_page(form, 400, WRONG)
     session.pop(PENDING_SECRET, None)
     send_security_notice(current_user, "authenticator_added")
-    return render_template("account/recovery_codes.html", codes=codes, logout_form=ActionForm())
+    return render_template("account/recovery_codes.html", codes=codes, show_sign_out=True)
 
 
 @bp.route("/authenticator/remove", methods=["POST"])

@@ -14,7 +14,6 @@ from ua_parser import parse
 from werkzeug.wrappers import Response
 
 from .. import audit
-from ..auth.forms import ActionForm
 from ..i18n import local_time, time_zone_name
 from ..sessions import SessionRecord, current_record, customer_required, session_store
 from . import bp
@@ -80,7 +79,7 @@ def sessions() -> str:
     current_sid = mine.sid if mine else None
     rows = [_row(r, current_sid) for r in _own_sessions()]
     rows.sort(key=lambda row: not row.current)  # this device first, then newest first
-    return render_template("account/sessions.html", rows=rows, logout_form=ActionForm())
+    return render_template("account/sessions.html", rows=rows, show_sign_out=True)
 
 
 @bp.route("/sessions/<public_id>/revoke", methods=["POST"])

@@ -33,7 +33,7 @@ from ..otp import otp_store
 from ..otp.store import IssueResult, VerifyResult
 from ..sessions import end_session, start_session
 from . import service
-from .forms import ActionForm, RequestForm, VerifyForm, verify_form
+from .forms import RequestForm, VerifyForm, verify_form
 
 bp = Blueprint("auth", __name__, url_prefix="/otp")
 PENDING = "otp"  # session key: channel, masked contact, tag, next (expiry is Redis's TTL)
@@ -159,7 +159,7 @@ def request_code() -> Any:
             service.sms_prefix(channel, contact),
         )
         return redirect(url_for(".verify"))
-    page = render_template("otp/request.html", form=form, logout_form=ActionForm())
+    page = render_template("otp/request.html", form=form, show_sign_out=True)
     return page, 400 if form.errors else 200
 
 
@@ -170,7 +170,7 @@ def _verify_page(
     if "live" not in context:
         context["live"], context["resend_in"] = otp_store().pending(pending["tag"])
     page = render_template(
-        "otp/verify.html", form=form, pending=pending, resend_form=ActionForm(), **context
+        "otp/verify.html", form=form, pending=pending, **context
     )
     return page, status, headers or {}
 
