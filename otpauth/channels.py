@@ -11,8 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
-
+from .catalog import lazy_gettext as _l
 from .contacts import InvalidContact, mask_email, mask_phone, normalize_email, normalize_phone
 
 AUTO = "auto"  # the request form's "choose for me": e-mail when the contact has an @

@@ -12,8 +12,6 @@ import traceback
 
 import redis
 from flask import Flask, render_template, request
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from limits.errors import StorageError
@@ -21,6 +19,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from . import audit, metrics
+from .catalog import gettext as _
+from .catalog import lazy_gettext as _l
 from .extensions import db, limiter, login_manager
 from .i18n import wait_in_words
 

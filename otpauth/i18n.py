@@ -8,59 +8,20 @@ are ever chosen. Times shown to people are in ``DISPLAY_TIMEZONE``.
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_request_context, render_template, request, url_for
-from flask_babel import Babel, Domain, format_datetime, get_locale, ngettext
-from jinja2 import pass_eval_context
-from jinja2.nodes import EvalContext
+from flask_babel import format_datetime, get_locale, ngettext
 from markupsafe import Markup
 from werkzeug.wrappers import Response
+
+from .catalog import babel, page_gettext, page_ngettext, translations
 
 LANG_COOKIE = "lang"
 LANG_COOKIE_MAX_AGE = 365 * 86400
 # Each language's own name, as its speakers write it (the switcher shows these).
 NATIVE_NAMES = {"en": "English", "hi": "हिन्दी"}
-
-
-class RequestDomain(Domain):
-    """Flask-Babel's message domain, with the catalog found once per request, not per string.
-
-    Flask-Babel looks the catalog up anew for every string it translates (the locale, its
-    identifier, a dictionary look-up: a dozen context-local hops), and a page has fifty
-    strings. Here the catalog is kept on the request's Babel context as
-    ``babel_translations``, the attribute ``force_locale`` and ``refresh`` already reset and
-    restore, so a forced locale (a message in the customer's language) still gets its own.
-    """
-
-    def get_translations(self) -> NullTranslations:
-        try:
-            context = g._flask_babel
-        except (AttributeError, RuntimeError):  # no locale chosen yet, or no app context
-            return super().get_translations()
-        found = getattr(context, "babel_translations", None)
-        if found is None:
-            found = context.babel_translations = super().get_translations()
-        return found
-
-
-class RequestBabel(Babel):
-    """Flask-Babel with the ``RequestDomain``."""
-
-    @cached_property
-    def domain_instance(self) -> Domain:
-        return RequestDomain(domain=self.domain)
-
-
-babel = RequestBabel()
-
-
-def translations() -> NullTranslations:
-    """This request's catalog (in the forced locale inside ``force_locale``)."""
-    return babel.domain_instance.get_translations()
 
 
 def _offered() -> tuple[str, ...]:
@@ -81,8 +42,18 @@ def select_locale() -> str:
 
 
 def current_language() -> str:
-    """The language of this request, as a two-letter code (``en``, ``hi``)."""
-    return str(get_locale() or _offered()[0]).split("_")[0]
+    """The language of this request, as a two-letter code (``en``, ``hi``).
+
+    Read from the request's Babel context once the locale is chosen (``force_locale`` sets
+    it there too), else chosen now.
+    """
+    try:
+        locale = g._flask_babel.babel_locale
+    except (AttributeError, RuntimeError):
+        locale = None
+    if locale is None:
+        locale = get_locale()
+    return locale.language if locale is not None else _offered()[0]
 
 
 def remember_language(response: Response) -> Response:
@@ -154,27 +125,6 @@ def language_links() -> list[dict[str, Any]]:
             href = f"{request.path}?lang={code}"
         links.append({"code": code, "name": NATIVE_NAMES.get(code, code), "href": href})
     return links
-
-
-@pass_eval_context
-def page_gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
-    """The pages' ``_()``: Jinja's new-style gettext in one call instead of three.
-
-    The same answer as Jinja's: translated, marked safe where the template autoescapes (so
-    the ``%`` formatting escapes the variables), and always formatted (``%%`` is ``%``).
-    """
-    found = translations().ugettext(string)
-    return (Markup(found) if eval_ctx.autoescape else found) % variables
-
-
-@pass_eval_context
-def page_ngettext(
-    eval_ctx: EvalContext, singular: str, plural: str, num: int, **variables: Any
-) -> str:
-    """The pages' ``ngettext()``, likewise; ``num`` is also ``%(num)d``."""
-    variables.setdefault("num", num)
-    found = translations().ungettext(singular, plural, num)
-    return (Markup(found) if eval_ctx.autoescape else found) % variables
 
 
 def fixed_fragment(name: str) -> Markup:

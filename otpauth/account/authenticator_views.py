@@ -10,8 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, session, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import ValidationError
@@ -19,6 +17,8 @@ from wtforms.validators import InputRequired
 
 from .. import authenticators
 from ..auth.forms import TextField
+from ..catalog import gettext as _
+from ..catalog import lazy_gettext as _l
 from ..delivery.notices import send_security_notice
 from ..otp.totp import InvalidToken, canonical_code, new_secret, provisioning_uri, qr_svg
 from ..otp.totp import secret_box as box

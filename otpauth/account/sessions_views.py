@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from ua_parser import parse
 from werkzeug.wrappers import Response
 
 from .. import audit
+from ..catalog import gettext as _
 from ..i18n import local_time, time_zone_name
 from ..sessions import SessionRecord, current_record, customer_required, session_store
 from . import bp

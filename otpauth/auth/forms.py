@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from .. import channels
+from ..catalog import gettext as _
+from ..catalog import lazy_gettext as _l
 from ..contacts import MAX_CONTACT_LENGTH, InvalidContact, normalize
 from ..otp import totp
 from .widgets import FastRadioInput, FastTextInput

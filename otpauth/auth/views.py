@@ -18,12 +18,12 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from .. import audit
+from ..catalog import gettext as _
 from ..challenge import challenges
 from ..contacts import mask
 from ..delivery.policy import UNROUTABLE, unavailable_message
@@ -169,9 +169,7 @@ def _verify_page(
     """The verify page; ``context`` may carry ``live`` when the caller already knows it."""
     if "live" not in context:
         context["live"], context["resend_in"] = otp_store().pending(pending["tag"])
-    page = render_template(
-        "otp/verify.html", form=form, pending=pending, **context
-    )
+    page = render_template("otp/verify.html", form=form, pending=pending, **context)
     return page, status, headers or {}
 
 

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 
 from flask import current_app
 from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 
 from .. import channels
+from ..catalog import lazy_gettext as _l
 from ..i18n import local_time, time_zone_name
 from ..models import Customer
 from . import DeliveryError, delivery, render, unavailable_channels

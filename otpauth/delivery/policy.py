@@ -19,9 +19,9 @@ from enum import Enum
 
 import phonenumbers
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 
 from .. import audit, channels, metrics
+from ..catalog import lazy_gettext as _l
 from ..contacts import mask
 from ..extensions import db
 from ..models import Customer

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from ..catalog import lazy_gettext as _l
 from .base import DeliveryError, Message
 
 # Twilio error codes meaning the number itself cannot take the message: retrying is useless.

@@ -1,0 +1,85 @@
+"""The request's message catalog, found once per request, and the translation functions.
+
+Flask-Babel looks the catalog up anew for every string it translates (the locale, its
+identifier, a dictionary look-up: a dozen context-local hops), and a page has fifty
+strings. Here the catalog is kept on the request's Babel context as
+``babel_translations``, the attribute ``force_locale`` and ``refresh`` already reset and
+restore, so a forced locale (a message in the customer's language) still gets its own.
+``gettext`` and ``lazy_gettext`` answer as Flask-Babel's do; ``page_gettext`` and
+``page_ngettext`` as Jinja's new-style ``_()`` and ``ngettext()`` do.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from babel.support import NullTranslations
+from flask import g
+from flask_babel import Babel, Domain
+from flask_babel.speaklater import LazyString
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
+
+
+class RequestDomain(Domain):
+    """Flask-Babel's message domain, with the catalog kept on the request's Babel context."""
+
+    def get_translations(self) -> NullTranslations:
+        try:
+            context = g._flask_babel
+        except (AttributeError, RuntimeError):  # no locale chosen yet, or no app context
+            return super().get_translations()
+        found = getattr(context, "babel_translations", None)
+        if found is None:
+            found = context.babel_translations = super().get_translations()
+        return found
+
+
+class RequestBabel(Babel):
+    """Flask-Babel with the ``RequestDomain``."""
+
+    @cached_property
+    def domain_instance(self) -> Domain:
+        return RequestDomain(domain=self.domain)
+
+
+babel = RequestBabel()
+
+
+def translations() -> NullTranslations:
+    """This request's catalog (in the forced locale inside ``force_locale``)."""
+    return babel.domain_instance.get_translations()
+
+
+def gettext(string: str, **variables: Any) -> str:
+    """``string`` in the request's language, ``%``-formatted with ``variables`` if any."""
+    found = translations().ugettext(string)
+    return found % variables if variables else found
+
+
+def lazy_gettext(string: str, **variables: Any) -> LazyString:
+    """``gettext`` when the text is used (form labels and messages defined at import)."""
+    return LazyString(gettext, string, **variables)
+
+
+@pass_eval_context
+def page_gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
+    """The pages' ``_()``: Jinja's new-style gettext in one call instead of three.
+
+    The same answer as Jinja's: translated, marked safe where the template autoescapes (so
+    the ``%`` formatting escapes the variables), and always formatted (``%%`` is ``%``).
+    """
+    found = translations().ugettext(string)
+    return (Markup(found) if eval_ctx.autoescape else found) % variables
+
+
+@pass_eval_context
+def page_ngettext(
+    eval_ctx: EvalContext, singular: str, plural: str, num: int, **variables: Any
+) -> str:
+    """The pages' ``ngettext()``, likewise; ``num`` is also ``%(num)d``."""
+    variables.setdefault("num", num)
+    found = translations().ungettext(singular, plural, num)
+    return (Markup(found) if eval_ctx.autoescape else found) % variables
