@@ -18,6 +18,7 @@ from ..audit import customer_with_sign_ins, printable
 from ..extensions import db, login_manager
 from ..models import Customer, Staff
 from ..redis import get_redis
+from .cookie import CookieSessions
 from .store import Limits, SessionRecord, SessionStore
 
 __all__ = [
@@ -134,3 +135,4 @@ def init_app(app: Flask) -> None:
     }
     with app.app_context():
         app.extensions[EXTENSION_KEY] = SessionStore(get_redis(), limits)
+    app.session_interface = CookieSessions()
