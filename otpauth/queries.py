@@ -19,8 +19,10 @@ SIGN_INS_SHOWN = 5  # the dashboard's recent sign-ins, loaded with the customer
 
 @cache
 def customer_by_contact(column: str) -> Select:
-    """The customer whose ``column`` (``email``, ``phone``) is ``:contact``."""
-    return select(Customer).where(getattr(Customer, column) == bindparam("contact"))
+    """The id of the active customer whose ``column`` (``email``, ``phone``) is ``:contact``."""
+    return select(Customer.id).where(
+        getattr(Customer, column) == bindparam("contact"), Customer.active.is_(True)
+    )
 
 
 @cache

@@ -52,11 +52,10 @@ class Blocked(Enum):
     UNAVAILABLE = "unavailable"  # the channel's breaker is open or the SMS budget is spent
 
 
-def find_customer(channel: str, contact: str) -> Customer | None:
-    """The active customer whose e-mail or phone (normalized) is ``contact``, if any."""
+def find_customer(channel: str, contact: str) -> int | None:
+    """The id of the active customer whose e-mail or phone (normalized) is ``contact``."""
     column = channels.get(channel).column_for(contact)
-    customer = db.session.scalar(queries.customer_by_contact(column), {"contact": contact})
-    return customer if customer is not None and customer.active else None
+    return db.session.scalar(queries.customer_by_contact(column), {"contact": contact})
 
 
 def request_code(channel: str, contact: str) -> Issued:
@@ -65,25 +64,22 @@ def request_code(channel: str, contact: str) -> Issued:
     if channels.get(channel).metered and not policy.routable(contact):
         log.info("otp: %s refused for contact %s: region or number type", channel, tag[:8])
         return Issued(tag, None, Blocked.UNROUTABLE)
-    customer = find_customer(channel, contact)
-    audit.record(
-        "otp_requested", customer_id=customer and customer.id, channel=channel, contact_hash=tag
-    )
+    found = find_customer(channel, contact)
+    audit.record("otp_requested", customer_id=found, channel=channel, contact_hash=tag)
+    customer_id = "" if found is None else str(found)
     if channels.get(channel).sender is None:
-        return _issue_unsent(channel, tag, customer)
-    customer_id = str(customer.id) if customer else ""
+        return _issue_unsent(channel, tag, customer_id)
     # The send needs not look the customer up again: it gets the contact (or '' for nobody).
-    to = contact if customer else ""
+    to = contact if customer_id else ""
     return _issue_and_send(channel, tag, customer_id, sms_prefix(channel, contact), to)
 
 
-def _issue_unsent(channel: str, tag: str, customer: Customer | None) -> Issued:
+def _issue_unsent(channel: str, tag: str, cid: str) -> Issued:
     """A pending request for a channel that sends nothing (an authenticator app).
 
     It holds no code (a decoy hash) but counts attempts like any other, and every contact,
     customer or not, walks this same path.
     """
-    cid = str(customer.id) if customer else ""
     result = otp_store().issue(tag, decoy_hash(), decoy_hash(), cid, cooldown=False)
     if not result.issued:
         audit.record("otp_rate_limited", customer_id=cid or None, channel=channel, contact_hash=tag)
