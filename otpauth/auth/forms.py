@@ -45,7 +45,19 @@ class ChannelField(RadioField):
             super().pre_validate(form)
 
 
-class RequestForm(FlaskForm):
+class CheckedForm(FlaskForm):
+    """A form on a page CSRFProtect guards: the token is checked once, before the view.
+
+    CSRFProtect (``extensions.csrf``) checks every POST's token before any view runs and
+    answers 400 to a missing or wrong one; checking it again in the form would only
+    repeat the signature check.
+    """
+
+    class Meta:
+        csrf = False
+
+
+class RequestForm(CheckedForm):
     """Ask for a code: the address or number on file, and (optionally) the channel."""
 
     channel = ChannelField(
@@ -110,7 +122,7 @@ def contact_error(choice: str, raw: str) -> str:
     return _("Enter a valid mobile number, like 98765 43210.")
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(CheckedForm):
     """Type the code that was sent."""
 
     code = TextField(
