@@ -204,3 +204,12 @@ def test_a_crashing_sender_is_still_audited(app, run_worker, auth, customer):
     assert event.customer_id == customer
     with app.app_context():
         assert get_queue().failed_job_registry.count == 1
+
+
+def test_a_queued_job_names_no_contact(app, auth, customer, monkeypatch):
+    """Inline jobs carry the contact the request found; a queued one never does."""
+    queued: list[SendJob] = []
+    monkeypatch.setattr("otpauth.delivery.queue.enqueue", queued.append)
+    auth.request()
+    [job] = queued
+    assert job.to is None and job.customer_id == str(customer)

@@ -1,0 +1,91 @@
+"""The cheaper paths of issue 13 answer exactly as what they stand in for.
+
+Each was made cheaper (bench/login_load.py measures by how much); these pin that the
+answer is the library's own: WTForms' HTML, Jinja's and Flask-Babel's translations, Flask's
+session cookie, a mail the standard parser reads back.
+"""
+
+from __future__ import annotations
+
+from email import message_from_bytes, policy
+
+import pytest
+from markupsafe import Markup
+from wtforms.widgets.core import html_params as wtforms_html_params
+
+from otpauth.auth.forms import RequestForm, VerifyForm
+from otpauth.auth.widgets import html_params
+from otpauth.delivery import DeliveryError, Message
+from otpauth.delivery.smtp import mime_bytes
+
+ATTRIBUTES = [
+    {"id": "contact", "name": "contact", "value": "", "required": True},
+    {"value": 'a"b<c>&d', "data_x": "1", "aria_describedby": "x y", "class_": "c"},
+    {"value": Markup('<b title="t">x</b>'), "autofocus": True, "disabled": False},
+    {"maxlength": 16, "size": 10, "type": "text", "spellcheck": "false"},
+]
+
+
+@pytest.mark.parametrize("attributes", ATTRIBUTES)
+def test_widget_attributes_are_wtforms_own(attributes):
+    assert html_params(**attributes) == str(wtforms_html_params(**attributes))
+
+
+def test_form_fields_render_as_before(app):
+    with app.test_request_context("/otp/request/"):
+        form = RequestForm()
+        contact = str(form.contact(size=32, maxlength=254, aria_describedby="contact-hint"))
+        options = [str(option()) for option in form.channel]
+        code = str(VerifyForm().code(value="", size=10))
+    assert contact == (
+        '<input aria-describedby="contact-hint" autocapitalize="none" autocomplete="username" '
+        'id="contact" maxlength="254" name="contact" required size="32" spellcheck="false" '
+        'type="text" value="">'
+    )
+    assert options[0] == '<input checked id="channel-0" name="channel" type="radio" value="auto">'
+    assert 'autocomplete="one-time-code"' in code and 'inputmode="numeric"' in code
+
+
+def render(app, source: str, **context) -> str:  # noqa: ANN001
+    with app.test_request_context("/?lang=hi"):
+        return app.jinja_env.from_string(source).render(**context)
+
+
+def test_page_translations_escape_and_format_like_jinja(app):
+    page = "{{ _('Welcome, %(name)s', name=who) }}|{{ _('100%% sure') }}"
+    welcome, sure = render(app, page, who="<b>A</b>").split("|")
+    assert welcome.endswith(", &lt;b&gt;A&lt;/b&gt;") and not welcome.startswith("Welcome")
+    assert sure == "100% sure"  # not in the catalog: the text itself, %% read as %
+    plural = "{{ ngettext('%(num)d second', '%(num)d seconds', n) }}"
+    assert render(app, plural, n=1) != render(app, plural, n=2)  # Hindi's own forms
+
+
+def test_forced_locale_gets_its_own_catalog(app):
+    from flask_babel import force_locale
+
+    from otpauth.catalog import gettext
+
+    with app.test_request_context("/?lang=hi"):
+        hindi = gettext("Sign in")
+        with force_locale("en"):
+            assert gettext("Sign in") == "Sign in"
+        assert gettext("Sign in") == hindi != "Sign in"
+
+
+def test_cookie_serializer_is_reused_until_the_key_changes(app):
+    interface = app.session_interface
+    first = interface.get_signing_serializer(app)
+    assert interface.get_signing_serializer(app) is first
+    app.secret_key = "another-key-of-enough-length-0123456789"
+    assert interface.get_signing_serializer(app) is not first
+
+
+def test_mail_reads_back_and_refuses_header_breaks():
+    message = Message(to="a@example.com", subject="Kôd", text="code 123456\n", html="<p>1</p>")
+    data = mime_bytes(message, "Billing <no-reply@example.org>", "example.org")
+    assert b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")  # CRLF only
+    mail = message_from_bytes(data, policy=policy.default)
+    assert mail["Subject"] == "Kôd" and mail["To"] == "a@example.com"
+    assert mail.get_body(("plain",)).get_content().rstrip() == "code 123456"
+    with pytest.raises(DeliveryError):
+        mime_bytes(Message(to="a@example.com\r\nBcc: x@y.z", text="t"), "a@b.c", "b.c")
