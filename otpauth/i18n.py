@@ -130,11 +130,12 @@ def language_links() -> list[dict[str, Any]]:
 def fixed_fragment(name: str) -> Markup:
     """Template ``name`` in this request's language, rendered once per language and process.
 
-    Only for fragments that depend on nothing but the settings and the language (the help
-    footer of every customer page): the settings do not change while the app runs.
+    Only for fragments that depend on nothing but the settings, the language and where
+    the app is mounted (the head and the help footer of every customer page): the settings
+    do not change while the app runs.
     """
     cache = current_app.extensions.setdefault("otpauth.fragments", {})
-    key = (name, current_language())
+    key = (name, current_language(), request.script_root)
     found = cache.get(key)
     if found is None:
         found = cache[key] = Markup(render_template(name))
