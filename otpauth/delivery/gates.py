@@ -27,15 +27,13 @@ failures (no write per sent mail). SMS admission still counts its budgets on eve
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from enum import Enum
 
 import redis
 from redis.cluster import RedisCluster
 
 from .. import channels
+from .gate_state import HOUR, Admission, State, Ticket, hour_now, seconds_left_in_hour
 
-HOUR = 3600
 HOUR_KEY_TTL = HOUR + 60  # the key names its hour: a little slack past the hour is harmless
 BREAKER_MEMORY_SECONDS = 3600  # failures older than this are not "in a row" with new ones
 
@@ -62,46 +60,6 @@ end
 redis.call('EXPIRE', key, ARGV[4])
 return 0
 """
-
-
-class Admission(Enum):
-    """Whether a send may go ahead, as far as the channel-wide limits are concerned."""
-
-    OK = "ok"
-    BREAKER_OPEN = "breaker_open"  # the provider keeps failing: 503 for everyone
-    BUDGET_SPENT = "budget_spent"  # SMS_MAX_PER_HOUR reached: 503 for everyone
-    PREFIX_SPENT = "prefix_spent"  # SMS_MAX_PER_PREFIX_PER_HOUR reached: 429
-
-
-@dataclass(frozen=True)
-class Ticket:
-    """An admission and what it counted (to hand back if the send is refused later)."""
-
-    admission: Admission
-    counted: tuple[str, ...] = ()
-    retry_after: int = 0
-
-
-def hour_now(now: float | None = None) -> int:
-    """The clock hour (hours since the epoch)."""
-    return int((time.time() if now is None else now) // HOUR)
-
-
-def seconds_left_in_hour(now: float | None = None) -> int:
-    """Seconds until the current clock hour ends (at least 1)."""
-    now = time.time() if now is None else now
-    return max(int(HOUR - now % HOUR), 1)
-
-
-@dataclass(frozen=True)
-class State:
-    """What was read of the breakers and the SMS budget, and when (monotonic seconds)."""
-
-    read_at: float
-    hour: int
-    open: dict[str, bool]
-    failing: dict[str, bool]  # failures counted, breaker not (yet) open
-    sms_spent: int
 
 
 class Gates:
