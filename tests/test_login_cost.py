@@ -18,17 +18,18 @@ LOGIN_EVENTS = ["otp_requested", "otp_queued", "otp_sent", "login"]
 
 
 @contextmanager
-def statements(app) -> Iterator[list[str]]:  # noqa: ANN001
-    """The SQL statements the app's requests run inside the block (this thread's)."""
+def statements(app, any_thread: bool = False) -> Iterator[list[str]]:  # noqa: ANN001
+    """The SQL statements the app runs inside the block: its requests' (the test client
+    serves them on this thread), or with ``any_thread`` the send pool's and writer's too."""
     from otpauth.extensions import db
 
     seen: list[str] = []
-    requests_thread = threading.get_ident()  # the test client serves requests right here
+    requests_thread = threading.get_ident()
     with app.app_context():
         engine = db.engine
 
     def record(conn, cursor, statement, *args) -> None:  # noqa: ANN001
-        if threading.get_ident() == requests_thread:  # not the inline send pool's
+        if any_thread or threading.get_ident() == requests_thread:
             seen.append(statement.split()[0].upper())
 
     event.listen(engine, "before_cursor_execute", record)
@@ -74,31 +75,12 @@ def test_customer_deactivated_after_the_request_cannot_log_in(app, auth, client,
         assert db.session.get(Customer, customer).last_login_at is None
 
 
-@contextmanager
-def all_statements(app) -> Iterator[list[str]]:  # noqa: ANN001
-    """Every SQL statement the app runs inside the block, on any thread (the send pool too)."""
-    from otpauth.extensions import db
-
-    seen: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def record(conn, cursor, statement, *args) -> None:  # noqa: ANN001
-        seen.append(statement.split()[0].upper())
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 @pytest.mark.parametrize("settings", [BATCHED])
 def test_a_whole_login_with_its_send_costs_three_statements(
     app, auth, client, customer, outbox, settings
 ):
     """The send pool gets the contact from the request: it looks nobody up again."""
-    with all_statements(app) as seen:
+    with statements(app, any_thread=True) as seen:
         auth.request()  # drains the inline pool: the mail has gone out
         assert auth.verify(code_in(outbox[-1])).status_code == 302
         assert client.get("/dashboard/").status_code == 200
@@ -107,6 +89,6 @@ def test_a_whole_login_with_its_send_costs_three_statements(
 
 @pytest.mark.parametrize("settings", [BATCHED])
 def test_a_strangers_send_costs_the_same_statements(app, auth, outbox, settings):
-    with all_statements(app) as seen:
+    with statements(app, any_thread=True) as seen:
         auth.request("nobody@example.com")
     assert seen == ["SELECT"] and outbox == []  # the same look-up; no mail, no more SQL
