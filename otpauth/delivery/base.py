@@ -24,7 +24,10 @@ class Message:
 
 @dataclass(frozen=True)
 class SendJob:
-    """One code to deliver, as the request left it; the recipient is found at send time.
+    """One code to deliver, as the request left it.
+
+    The recipient comes with the job when the request has just found it (``to``, inline
+    mode), and is looked up at send time otherwise.
 
     Every issued code becomes a job, a stranger's too (``customer_id`` ''), so customers
     and strangers cost the request the same; the policy drops a job with no recipient.
