@@ -44,7 +44,10 @@ def _limit(name: str) -> Callable[[Callable], Callable]:
 
     A GET of the same page goes straight to the view: the limit is for POSTs only, and
     Flask-Limiter would still work out per request that it does not apply (two of a login's
-    five requests). override_defaults=False: a RATELIMIT_DEFAULT set by ops applies here too.
+    five requests). override_defaults=False: a RATELIMIT_DEFAULT set by ops applies here too,
+    GETs included: Flask-Limiter checks the defaults of a decorated view in its decorator, so
+    with a default set every request goes through it (application limits are checked
+    before any view, as before).
     """
     limit = limiter.limit(
         lambda: current_app.config[name], methods=["POST"], override_defaults=False
