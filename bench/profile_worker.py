@@ -9,7 +9,7 @@ heaviest call paths. The profiler adds a fixed cost per Python call, so code mad
 small calls (templates, context locals) shows larger than it is: read shares, not ms.
 From the repository root:
 
-    .venv/bin/python bench/profile_worker.py [--logins 1500] [--top 40]
+    .venv/bin/python bench/profile_worker.py [--logins 1500] [--top 40] [--save FILE]
 """
 
 from __future__ import annotations
@@ -62,6 +62,14 @@ def report(stats: pstats.Stats, top: int) -> None:
     print("share of the worker's request-thread CPU, by package:")
     for name, own in shares.most_common(15):
         print(f"  {100 * own / total:5.1f} %  {name}")
+    print("heaviest functions (own share):")
+    own_rows = sorted(
+        ((own, path, line, name) for (path, line, name), (_, _, own, _, _) in stats.stats.items()),  # type: ignore[attr-defined]
+        reverse=True,
+    )
+    for own, path, line, name in own_rows[:top]:
+        short = path.split("site-packages/")[-1].replace(str(ROOT) + "/", "")
+        print(f"  {100 * own / total:5.1f} %  {short}:{line} {name}")
     print("heaviest call paths (cumulative share):")
     rows = sorted(
         ((cum, path, line, name) for (path, line, name), (_, _, _, cum, _) in stats.stats.items()),  # type: ignore[attr-defined]
@@ -76,6 +84,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--logins", type=int, default=1500)
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--save", help="also keep the raw profile here (pstats format)")
     args = parser.parse_args()
     with ExitStack() as stack:
         url = stack.enter_context(servers.private_redis(PORT + 9))
@@ -98,7 +107,10 @@ def main() -> int:
         finally:
             servers.stop(proc)
         [profile] = glob.glob(os.path.join(work, "worker-*.prof"))
-        report(pstats.Stats(profile), args.top)
+        stats = pstats.Stats(profile)
+        if args.save:
+            stats.dump_stats(args.save)
+        report(stats, args.top)
     return 0
 
 

@@ -100,3 +100,35 @@ def test_cookies_read_both_ways_with_flasks_own_interface(app):
     assert ours.loads(stock.dumps(data)) == data  # a cookie from before still opens
     assert stock.loads(ours.dumps(data)) == data  # and the format is Flask's
     assert ours.loads(ours.dumps(data)) == data
+
+
+@pytest.mark.parametrize(
+    ("subject", "text", "html"),
+    [
+        ("Your code", "code 123456\n", None),  # text only
+        ("आपका कोड: 123456", "आपका कोड 123456 है\nदूसरी पंक्ति\n", "<p>कोड</p>\n"),
+        (
+            "A subject long enough to be folded over more than one line of the header " * 2,
+            "x" * 1500 + "\n",
+            "<p>" + "y" * 2000 + "</p>",
+        ),  # lines over SMTP's 998 bytes
+    ],
+)
+def test_mail_of_every_shape_reads_back(subject, text, html):
+    message = Message(to="Ann <a@example.com>", subject=subject, text=text, html=html)
+    data = mime_bytes(message, "Billing <no-reply@example.org>", "example.org")
+    assert all(len(line) <= 998 for line in data.split(b"\r\n"))
+    assert b"\n" not in data.replace(b"\r\n", b"")
+    mail = message_from_bytes(data, policy=policy.default)
+    assert mail["Subject"] == subject and mail["To"] == "Ann <a@example.com>"
+    assert mail["From"] == "Billing <no-reply@example.org>" and mail["Message-ID"]
+    assert _lines(mail.get_body(("plain",))) == text.rstrip("\n")
+    if html is None:
+        assert not mail.is_multipart()
+    else:
+        assert mail.get_content_type() == "multipart/alternative"
+        assert _lines(mail.get_body(("html",))) == html.rstrip("\n")
+
+
+def _lines(part) -> str:
+    return part.get_content().replace("\r\n", "\n").rstrip("\n")

@@ -5,23 +5,21 @@ worker sends many; opening costs a TCP, TLS and AUTH round trip each time). A ke
 connection the server has since closed is replaced once; Flask-Mail's MAIL_MAX_EMAILS, if
 set, still makes it reconnect after that many messages.
 
-The message itself is written with the standard library's classic MIME classes (the
-``compat32`` policy) rather than Flask-Mail's ``Message``, whose modern policy parses every
-header back through the header registry: the same multipart/alternative mail, a quarter of
-the CPU (1.2 ms to 0.3 ms per code mail here).
+The message itself is written out directly (``mime_bytes``) rather than through Flask-Mail's
+``Message``, whose modern policy parses every header back through the header registry, or
+the standard library's MIME objects: every code mail has the same simple shape.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import secrets
 import smtplib
 import ssl
 import threading
+from email.base64mime import body_encode
 from email.header import Header
-from email.mime.multipart import MIMEMultipart
-from email.mime.nonmultipart import MIMENonMultipart
-from email.mime.text import MIMEText
-from email.policy import compat32
 from email.utils import formatdate, make_msgid
 
 from flask import current_app
@@ -29,10 +27,12 @@ from flask_mail import Connection, sanitize_address
 
 from .base import DeliveryError, Message
 
-# SMTP wants CRLF line ends; smtplib only converts those of a str message, not of bytes.
-WIRE = compat32.clone(linesep="\r\n")
 # A stuck SMTP server must fail the send (and let the queue retry), not hang it.
 SMTP_TIMEOUT_SECONDS = 15.0
+
+
+# The sender is a setting: parsed once, not for every message.
+_sanitized = functools.lru_cache(maxsize=8)(sanitize_address)
 
 
 def classify(exc: Exception) -> DeliveryError:
@@ -72,23 +72,55 @@ class TimedConnection(Connection):
 
 
 def mime_bytes(message: Message, sender: str, domain: str) -> bytes:
-    """``message`` as a MIME mail from ``sender`` (sanitized): text, or text and HTML as
-    alternatives, between a random boundary (the library would scan the parts for one)."""
-    if any(c in value for value in (message.to, message.subject) for c in "\r\n"):
+    """``message`` as a MIME mail from ``sender``, with CRLF line ends: its text, or its
+    text and HTML as ``multipart/alternative`` between a random boundary. ``sender`` and
+    ``message.to`` come sanitized (``sanitize_address``); a line break in a header refuses.
+
+    Written out directly: every code mail has this one shape, and building it from the
+    standard library's MIME objects (a header object and a fold per header, a generator
+    per part) cost ~0.7 ms of a send's ~3 ms here, this ~0.05 ms. The parts that need
+    care still come from the library: the encoded-word Subject, the addresses, the Date
+    and the Message-ID. Read back by the standard parser in the tests.
+    """
+    if any(c in value for value in (message.to, message.subject, sender) for c in "\r\n"):
         raise DeliveryError("a header with a line break", temporary=False)
-    root: MIMENonMultipart | MIMEMultipart = MIMEText(message.text, "plain", "utf-8")
-    if message.html is not None:
-        html = MIMEText(message.html, "html", "utf-8")
-        boundary = f"=_{secrets.token_hex(16)}"
-        root = MIMEMultipart("alternative", boundary, _subparts=[root, html])
-    root["Subject"] = (
-        message.subject if message.subject.isascii() else Header(message.subject, "utf-8")
+    head = (
+        f"Subject: {_subject(message.subject)}\r\nFrom: {sender}\r\n"
+        f"To: {message.to}\r\nDate: {formatdate(usegmt=True)}\r\n"
+        f"Message-ID: {make_msgid(domain=domain)}\r\nMIME-Version: 1.0\r\n"
     )
-    root["From"] = sender
-    root["To"] = sanitize_address(message.to)
-    root["Date"] = formatdate(usegmt=True)
-    root["Message-ID"] = make_msgid(domain=domain)
-    return root.as_bytes(policy=WIRE)
+    if message.html is None:
+        return (head + _part("plain", message.text)).encode()
+    boundary = f"=_{secrets.token_hex(16)}"
+    parts = "".join(
+        f"--{boundary}\r\n{_part(kind, body)}\r\n"
+        for kind, body in (("plain", message.text), ("html", message.html))
+    )
+    return (
+        f'{head}Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'
+        f"{parts}--{boundary}--\r\n"
+    ).encode()
+
+
+def _subject(subject: str) -> str:
+    """The Subject as sent: as is when short ASCII, else RFC 2047 encoded words, folded."""
+    if subject.isascii() and len(subject) <= 68:
+        return subject
+    return Header(subject, "utf-8", header_name="Subject").encode(linesep="\r\n")
+
+
+def _part(kind: str, body: str) -> str:
+    """One text part: its headers, a blank line, the body with CRLF line ends (in base64
+    if a line is longer than SMTP allows, 998 bytes)."""
+    split = body.splitlines()
+    if any(len(line) > 998 // 4 and len(line.encode()) > 998 for line in split):
+        encoding, lines = "base64", body_encode(body.encode(), eol="\r\n").rstrip()
+    else:
+        encoding, lines = ("7bit" if body.isascii() else "8bit"), "\r\n".join(split)
+    return (
+        f'Content-Type: text/{kind}; charset="utf-8"\r\n'
+        f"Content-Transfer-Encoding: {encoding}\r\n\r\n{lines}\r\n"
+    )
 
 
 def _stale(exc: Exception) -> bool:
@@ -108,11 +140,12 @@ class SmtpSender:
         self._lock = threading.Lock()  # one SMTP dialogue at a time (threaded servers)
 
     def send(self, message: Message) -> None:
-        sender = sanitize_address(current_app.extensions["mail"].default_sender)
-        data = mime_bytes(message, sender, self.domain)
+        sender = _sanitized(current_app.extensions["mail"].default_sender)
+        to = sanitize_address(message.to)
+        data = mime_bytes(dataclasses.replace(message, to=to), sender, self.domain)
         with self._lock:
             try:
-                self._send(sender, message.to, data)
+                self._send(sender, to, data)
             except (smtplib.SMTPException, OSError) as exc:
                 self.close()
                 raise classify(exc) from exc
@@ -130,7 +163,7 @@ class SmtpSender:
     def _transmit(self, sender: str, to: str, data: bytes) -> None:
         """One message over the kept connection (renewed after MAIL_MAX_EMAILS, if set)."""
         connection = self._open()
-        connection.host.sendmail(sender, [sanitize_address(to)], data)
+        connection.host.sendmail(sender, [to], data)
         connection.num_emails += 1
         if connection.num_emails == connection.mail.max_emails:
             self.close()
