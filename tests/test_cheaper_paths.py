@@ -132,3 +132,10 @@ def test_mail_of_every_shape_reads_back(subject, text, html):
 
 def _lines(part) -> str:
     return part.get_content().replace("\r\n", "\n").rstrip("\n")
+
+
+def test_envelope_addresses_are_pre_quoted():
+    from otpauth.delivery.smtp import envelope
+
+    assert envelope("Billing <no-reply@example.org>") == "<no-reply@example.org>"
+    assert envelope("a@example.com") == "<a@example.com>"
