@@ -41,6 +41,20 @@ def test_login_starts_a_new_session(app, client, auth, customer, outbox):
     assert after["_user_id"] == str(customer)
 
 
+def test_login_rotates_the_csrf_token_so_the_dashboard_writes_no_cookie(
+    app, client, auth, customer, outbox
+):
+    client.get("/otp/request/")
+    before = session_of(client)["csrf_token"]
+    auth.request()
+    auth.verify(code_in(outbox[-1]))
+    after = session_of(client)["csrf_token"]
+    assert after != before  # a new token with the new session (no fixation)
+    page = client.get("/dashboard/")
+    assert page.status_code == 200 and "Set-Cookie" not in page.headers
+    assert session_of(client)["csrf_token"] == after
+
+
 def test_cookie_is_httponly_and_lax(app, client):
     cookie = client.get("/otp/request/").headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie

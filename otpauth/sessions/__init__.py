@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, request, session
 from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 
 from ..audit import customer_with_sign_ins, printable
 from ..extensions import db, login_manager
@@ -82,6 +83,7 @@ def start_session(user: Customer | Staff) -> str:
     """
     old = session.get(SID_KEY)
     session.clear()
+    _fresh_csrf_token()
     if isinstance(old, str):
         _revoke_sid(old)
     sid = session_store().create(
@@ -94,6 +96,17 @@ def start_session(user: Customer | Staff) -> str:
     session[SID_KEY] = sid
     session.permanent = True
     return sid
+
+
+def _fresh_csrf_token() -> None:
+    """A new CSRF token in the new cookie session, from the login on.
+
+    The login's response writes the cookie anyway; without this the next page (the
+    dashboard, with its sign-out button) would mint the token and write the cookie again.
+    """
+    name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    g.pop(name, None)  # Flask-WTF's copy of the old token, signed, for this request
+    generate_csrf()
 
 
 def end_session() -> None:
