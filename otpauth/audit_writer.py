@@ -26,7 +26,8 @@ from .extensions import db
 from .models import AuthEvent
 
 log = logging.getLogger("otpauth.audit")
-MAX_BATCH = 500  # rows per INSERT: ~4500 bound parameters, under every driver's limit
+MAX_BATCH = 500  # rows per batch (SQLAlchemy splits them under each driver's limit too)
+INSERT = insert(AuthEvent)
 
 
 class AuditWriter:
@@ -84,15 +85,19 @@ class AuditWriter:
                     self.write(rows[start : start + MAX_BATCH], session=False)
 
     def write(self, rows: list[dict[str, Any]], *, session: bool) -> None:
-        """One INSERT of ``rows``: in the request's session, or in a transaction of its own."""
-        statement = insert(AuthEvent).values(rows)
+        """One INSERT of ``rows``: in the request's session, or in a transaction of its own.
+
+        Passed as parameters of one cached statement (SQLAlchemy sends them as a multi-row
+        INSERT, "insertmanyvalues"): ``insert().values(rows)`` compiled a new statement
+        for every batch, ~1.6 ms of CPU per login's rows.
+        """
         try:
             if session:
-                db.session.execute(statement)
+                db.session.execute(INSERT, rows)
                 db.session.commit()
             else:
                 with db.engine.begin() as connection:
-                    connection.execute(statement)
+                    connection.execute(INSERT, rows)
         except SQLAlchemyError as exc:
             if session:
                 db.session.rollback()

@@ -45,12 +45,8 @@ def test_a_failed_batch_is_logged_not_raised(app, auth, customer, outbox, monkey
 
     from otpauth import audit_writer
 
-    class Broken:  # the database refuses the batch
-        def values(self, rows):  # noqa: ANN001, ANN202
-            return text("INSERT INTO no_such_table VALUES (1)")
-
-    login(auth, outbox)
-    monkeypatch.setattr(audit_writer, "insert", lambda _model: Broken())
+    login(auth, outbox)  # the database refuses the batch:
+    monkeypatch.setattr(audit_writer, "INSERT", text("INSERT INTO no_such_table VALUES (1)"))
     app.extensions["otpauth.audit"].flush()
     assert "audit: could not write 4 event(s)" in caplog.text
     monkeypatch.undo()
