@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from babel.support import NullTranslations
 from flask import g
@@ -46,6 +47,11 @@ class RequestBabel(Babel):
 
 
 babel = RequestBabel()
+# Per catalog, the finished text of each string without variables the pages translated.
+_WITHOUT_VARIABLES: WeakKeyDictionary[NullTranslations, dict[tuple[str, bool], str]] = (
+    WeakKeyDictionary()
+)
+MEMO_LIMIT = 5000  # the templates hold a few hundred strings; this only bounds a bug
 
 
 def translations() -> NullTranslations:
@@ -70,9 +76,23 @@ def page_gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
 
     The same answer as Jinja's: translated, marked safe where the template autoescapes (so
     the ``%`` formatting escapes the variables), and always formatted (``%%`` is ``%``).
+    A string without variables is worked out once per catalog (most of a page's are).
     """
-    found = translations().ugettext(string)
-    return (Markup(found) if eval_ctx.autoescape else found) % variables
+    catalog = translations()
+    if variables:
+        found = catalog.ugettext(string)
+        return (Markup(found) if eval_ctx.autoescape else found) % variables
+    done = _WITHOUT_VARIABLES.get(catalog)
+    if done is None:
+        done = _WITHOUT_VARIABLES[catalog] = {}
+    key = (string, eval_ctx.autoescape)
+    answer = done.get(key)
+    if answer is None:
+        found = catalog.ugettext(string)
+        answer = (Markup(found) if eval_ctx.autoescape else found) % {}
+        if len(done) < MEMO_LIMIT:
+            done[key] = answer
+    return answer
 
 
 @pass_eval_context

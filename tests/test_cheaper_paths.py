@@ -10,6 +10,7 @@ from __future__ import annotations
 from email import message_from_bytes, policy
 
 import pytest
+from flask import render_template_string
 from markupsafe import Markup
 from wtforms.widgets.core import html_params as wtforms_html_params
 
@@ -139,3 +140,17 @@ def test_envelope_addresses_are_pre_quoted():
 
     assert envelope("Billing <no-reply@example.org>") == "<no-reply@example.org>"
     assert envelope("a@example.com") == "<a@example.com>"
+
+
+def test_page_strings_without_variables_are_worked_out_once_per_language(app):
+    from otpauth.catalog import _WITHOUT_VARIABLES, translations
+
+    source = "{{ _('Sign in') }}|{{ _('100%% sure') }}"
+    with app.test_request_context("/?lang=hi"):
+        first = render_template_string(source)
+        catalog = translations()
+        assert _WITHOUT_VARIABLES[catalog][("Sign in", True)] == first.split("|")[0]
+        assert render_template_string(source) == first  # from the memo, the same text
+        assert first.split("|")[1] == "100% sure"  # formatted as Jinja formats it
+    with app.test_request_context("/?lang=en"):
+        assert render_template_string(source) == "Sign in|100% sure"
