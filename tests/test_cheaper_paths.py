@@ -135,13 +135,6 @@ def _lines(part) -> str:
     return part.get_content().replace("\r\n", "\n").rstrip("\n")
 
 
-def test_envelope_addresses_are_pre_quoted():
-    from otpauth.delivery.smtp import envelope
-
-    assert envelope("Billing <no-reply@example.org>") == "<no-reply@example.org>"
-    assert envelope("a@example.com") == "<a@example.com>"
-
-
 def test_page_strings_without_variables_are_worked_out_once_per_language(app):
     from otpauth.catalog import _WITHOUT_VARIABLES, translations
 

@@ -20,7 +20,7 @@ import ssl
 import threading
 from email.base64mime import body_encode
 from email.header import Header
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import formatdate, make_msgid
 
 from flask import current_app
 from flask_mail import Connection, sanitize_address
@@ -33,15 +33,6 @@ SMTP_TIMEOUT_SECONDS = 15.0
 
 # The sender is a setting: parsed once, not for every message.
 _sanitized = functools.lru_cache(maxsize=8)(sanitize_address)
-
-
-def envelope(address: str) -> str:
-    """``address`` (sanitized) as the SMTP envelope wants it, ``<user@host>``: pre-quoted,
-    so smtplib does not parse it again for MAIL FROM and RCPT TO."""
-    return f"<{parseaddr(address)[1]}>"
-
-
-_envelope_of_sender = functools.lru_cache(maxsize=8)(envelope)
 
 
 def classify(exc: Exception) -> DeliveryError:
@@ -172,7 +163,7 @@ class SmtpSender:
     def _transmit(self, sender: str, to: str, data: bytes) -> None:
         """One message over the kept connection (renewed after MAIL_MAX_EMAILS, if set)."""
         connection = self._open()
-        connection.host.sendmail(_envelope_of_sender(sender), [envelope(to)], data)
+        connection.host.sendmail(sender, [to], data)
         connection.num_emails += 1
         if connection.num_emails == connection.mail.max_emails:
             self.close()
