@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 import redis
-from flask import Flask, current_app, request
+from flask import Flask, current_app
 from redis.cluster import ClusterNode, RedisCluster
 from redis.sentinel import Sentinel
 
@@ -107,19 +107,6 @@ def _queue_client(app: Flask, client: Client) -> Client:
     if not url or url == app.config.get("REDIS_URL"):
         return client
     return connect(url, "QUEUE_REDIS_URL")
-
-
-@limiter.request_filter
-def page_view() -> bool:
-    """A GET or HEAD while no default or application-wide limit is set: nothing to count.
-
-    The per-IP limits of this app are on POSTs only (``auth.views._limit``); skipping the
-    limiter's evaluation of every page view saves its work on three of a login's five
-    requests. A limit on a GET page would need RATELIMIT_DEFAULT (which turns this off).
-    """
-    c = current_app.config
-    read = request.method in ("GET", "HEAD")
-    return read and not (c.get("RATELIMIT_DEFAULT") or c.get("RATELIMIT_APPLICATION"))
 
 
 def init_limiter(app: Flask, client: Client, target: RedisTarget | None) -> None:

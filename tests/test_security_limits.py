@@ -158,3 +158,27 @@ def test_ops_default_limit_applies_to_the_otp_views_too(app, client, customer, s
         for i in range(3)
     ]
     assert answers == [302, 302, 429]
+
+
+@pytest.mark.parametrize("settings", [_limited({"RATELIMIT_APPLICATION": "3 per minute"})])
+def test_ops_application_limit_counts_every_page(app, client, customer, settings):
+    answers = [client.get(path).status_code for path in ("/otp/request/", "/", "/otp/request/")]
+    assert answers[-1] != 429 and client.get("/otp/request/").status_code == 429
+
+
+@pytest.mark.parametrize("settings", [_limited({})])
+def test_without_app_wide_limits_only_the_views_count(app, client, customer, monkeypatch, settings):
+    from otpauth.extensions import limiter
+
+    passes = []
+    resolve = limiter.limit_manager.resolve_limits
+
+    def spied(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        passes.append(args[4] if len(args) > 4 else kwargs["in_middleware"])
+        return resolve(*args, **kwargs)
+
+    monkeypatch.setattr(limiter.limit_manager, "resolve_limits", spied)
+    token = csrf_token(client)
+    form = {"channel": "email", "contact": "u@example.com", "csrf_token": token}
+    assert client.post("/otp/request/", data=form).status_code == 302
+    assert passes == [False]  # the view's own limit only; no before-request pass
