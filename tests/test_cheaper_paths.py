@@ -147,3 +147,23 @@ def test_page_strings_without_variables_are_worked_out_once_per_language(app):
         assert first.split("|")[1] == "100% sure"  # formatted as Jinja formats it
     with app.test_request_context("/?lang=en"):
         assert render_template_string(source) == "Sign in|100% sure"
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "a@example.com",
+        "first.last+tag@mail.example.co.in",
+        "o'brien@example.com",
+        "Ann <a@example.com>",
+        "a@bücher.example",
+        '"a b"@example.com',
+        "a@example.com, b@example.com",
+    ],
+)
+def test_recipient_address_is_what_flask_mail_writes(address):
+    from flask_mail import sanitize_address
+
+    from otpauth.delivery.smtp import recipient_address
+
+    assert recipient_address(address) == sanitize_address(address)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 import secrets
 import smtplib
 import ssl
@@ -31,8 +32,18 @@ from .base import DeliveryError, Message
 SMTP_TIMEOUT_SECONDS = 15.0
 
 
+PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
 # The sender is a setting: parsed once, not for every message.
 _sanitized = functools.lru_cache(maxsize=8)(sanitize_address)
+
+
+def recipient_address(address: str) -> str:
+    """``address`` as Flask-Mail's ``sanitize_address`` writes it. A customer's address is
+    a plain ``user@host`` in ASCII (validated when stored), which it leaves as it is: only
+    another shape is parsed (an IDN domain, a display name)."""
+    if address.isascii() and PLAIN_ADDRESS.fullmatch(address):
+        return address
+    return sanitize_address(address)
 
 
 def classify(exc: Exception) -> DeliveryError:
@@ -141,7 +152,7 @@ class SmtpSender:
 
     def send(self, message: Message) -> None:
         sender = _sanitized(current_app.extensions["mail"].default_sender)
-        to = sanitize_address(message.to)
+        to = recipient_address(message.to)
         data = mime_bytes(dataclasses.replace(message, to=to), sender, self.domain)
         with self._lock:
             try:
