@@ -12,7 +12,8 @@ Keys (TTL in brackets):
   [the lifetime, re-armed by each new session]
 
 The request path is one script call (``get``): it checks both limits, returns the record
-and writes ``seen`` (re-arming the idle TTL) at most once a minute.
+and writes ``seen`` (re-arming the idle TTL) at most once a minute. A login's ``create`` is
+one script call too.
 """
 
 from __future__ import annotations
@@ -48,6 +49,20 @@ if now - seen >= math.min(tonumber(ARGV[5]), idle / 2) then
   rec[2] = ARGV[1]
 end
 return rec
+"""
+
+
+# KEYS: the session, the index. ARGV: now, idle TTL, lifetime, secret, ip, ua ('' = none).
+_CREATE = """
+local now, ttl, life = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('HSET', KEYS[1], 'created', ARGV[1], 'seen', ARGV[1])
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'ip', ARGV[5]) end
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'ua', ARGV[6]) end
+redis.call('EXPIRE', KEYS[1], ttl)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+redis.call('ZADD', KEYS[2], now + life, ARGV[4])
+redis.call('EXPIRE', KEYS[2], life + 1)
+return 1
 """
 
 
@@ -110,6 +125,7 @@ class SessionStore:
         self.limits = limits
         self.clock: Callable[[], float] = time.time  # tests move it to prove expiry
         self._get = client.register_script(_GET)
+        self._create = client.register_script(_CREATE)
 
     @staticmethod
     def _keys(kind: str, user_id: int, secret: str = "") -> tuple[str, str]:
@@ -123,14 +139,17 @@ class SessionStore:
         lim, now = self.limits[kind], self.clock()
         secret = secrets.token_urlsafe(24)  # 192 bits, 32 characters
         key, index = self._keys(kind, user_id, secret)
-        fields = {"created": repr(now), "seen": repr(now), "ip": ip, "ua": user_agent}
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.hset(key, mapping={name: value for name, value in fields.items() if value})
-        pipe.expire(key, min(lim.idle, lim.lifetime))
-        pipe.zremrangebyscore(index, "-inf", now)
-        pipe.zadd(index, {secret: now + lim.lifetime})
-        pipe.expire(index, lim.lifetime + 1)
-        pipe.execute()
+        self._create(
+            keys=[key, index],
+            args=[
+                repr(now),
+                min(lim.idle, lim.lifetime),
+                lim.lifetime,
+                secret,
+                ip or "",
+                user_agent or "",
+            ],
+        )
         return f"{kind}:{user_id}:{secret}"
 
     def get(self, sid: str) -> SessionRecord | None:
