@@ -18,6 +18,7 @@ from redis.sentinel import Sentinel
 
 from config import ConfigError
 
+from . import ip_limits
 from .extensions import limiter
 from .redis_urls import RedisTarget, parse
 
@@ -111,11 +112,13 @@ def _queue_client(app: Flask, client: Client) -> Client:
 
 def init_limiter(app: Flask, client: Client, target: RedisTarget | None) -> None:
     """Keep per-IP counters in the app's Redis, never in process memory."""
-    if not app.config.get("RATELIMIT_STORAGE_URI"):
+    own = not app.config.get("RATELIMIT_STORAGE_URI")
+    if own:
         uri, options = limiter_storage(client, target)
         app.config["RATELIMIT_STORAGE_URI"] = uri
         app.config["RATELIMIT_STORAGE_OPTIONS"] = options
     limiter.init_app(app)
+    app.extensions[ip_limits.FAST] = ip_limits.applies(app, own)
 
 
 def limiter_storage(client: Client, target: RedisTarget | None) -> tuple[str, dict[str, Any]]:
