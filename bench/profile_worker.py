@@ -62,22 +62,20 @@ def report(stats: pstats.Stats, top: int) -> None:
     print("share of the worker's request-thread CPU, by package:")
     for name, own in shares.most_common(15):
         print(f"  {100 * own / total:5.1f} %  {name}")
-    print("heaviest functions (own share):")
-    own_rows = sorted(
-        ((own, path, line, name) for (path, line, name), (_, _, own, _, _) in stats.stats.items()),  # type: ignore[attr-defined]
-        reverse=True,
-    )
-    for own, path, line, name in own_rows[:top]:
-        short = path.split("site-packages/")[-1].replace(str(ROOT) + "/", "")
-        print(f"  {100 * own / total:5.1f} %  {short}:{line} {name}")
-    print("heaviest call paths (cumulative share):")
+    _heaviest(stats, "heaviest functions (own share):", 2, top, total)
+    _heaviest(stats, "heaviest call paths (cumulative share):", 3, top, total)
+
+
+def _heaviest(stats: pstats.Stats, title: str, column: int, top: int, total: float) -> None:
+    """The ``top`` functions by one column of pstats' figures (2: own time, 3: cumulative)."""
+    print(title)
     rows = sorted(
-        ((cum, path, line, name) for (path, line, name), (_, _, _, cum, _) in stats.stats.items()),  # type: ignore[attr-defined]
+        ((figures[column], where) for where, figures in stats.stats.items()),  # type: ignore[attr-defined]
         reverse=True,
     )
-    for cum, path, line, name in rows[:top]:
+    for seconds, (path, line, name) in rows[:top]:
         short = path.split("site-packages/")[-1].replace(str(ROOT) + "/", "")
-        print(f"  {100 * cum / total:5.1f} %  {short}:{line} {name}")
+        print(f"  {100 * seconds / total:5.1f} %  {short}:{line} {name}")
 
 
 def main() -> int:
