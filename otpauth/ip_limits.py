@@ -73,8 +73,9 @@ class Window:
 
 @lru_cache(maxsize=64)
 def windows(setting: str) -> tuple[Window, ...]:
-    """The windows of a limit string (``10 per minute; 60 per hour``), shortest first."""
-    items: list[RateLimitItem] = sorted(parse_many(setting))
+    """The windows of a limit string (``10 per minute; 60 per hour``), shortest first; an
+    empty string is no limit, as for Flask-Limiter."""
+    items: list[RateLimitItem] = sorted(parse_many(setting)) if setting else []
     return tuple(
         Window(i.amount, i.get_expiry(), f"{i.amount}/{i.multiples}/{i.GRANULARITY.name}")
         for i in items

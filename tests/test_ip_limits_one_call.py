@@ -82,3 +82,9 @@ def test_a_view_counts_all_its_windows_in_one_round_trip(app, client, settings):
     limit_calls = [w for w in writes if b"otpauth-rl" in b"".join(map(bytes, w))]
     assert len(limit_calls) == 1
     assert command_names(limit_calls[0])[0] in ("EVALSHA", "EVAL")
+
+
+@pytest.mark.parametrize("settings", [_limited(RATELIMIT_OTP_REQUEST="")])
+def test_an_empty_limit_is_no_limit(app, client, settings):
+    token = csrf_token(client)
+    assert {_send(client, token).status_code for _ in range(12)} == {302}
