@@ -80,16 +80,14 @@ def page_gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
     """
     catalog = translations()
     if variables:
-        found = catalog.ugettext(string)
-        return (Markup(found) if eval_ctx.autoescape else found) % variables
+        return _formatted(catalog.ugettext(string), eval_ctx, variables)
     done = _WITHOUT_VARIABLES.get(catalog)
     if done is None:
         done = _WITHOUT_VARIABLES[catalog] = {}
     key = (string, eval_ctx.autoescape)
     answer = done.get(key)
     if answer is None:
-        found = catalog.ugettext(string)
-        answer = (Markup(found) if eval_ctx.autoescape else found) % {}
+        answer = _formatted(catalog.ugettext(string), eval_ctx, {})
         if len(done) < MEMO_LIMIT:
             done[key] = answer
     return answer
@@ -101,5 +99,9 @@ def page_ngettext(
 ) -> str:
     """The pages' ``ngettext()``, likewise; ``num`` is also ``%(num)d``."""
     variables.setdefault("num", num)
-    found = translations().ungettext(singular, plural, num)
+    return _formatted(translations().ungettext(singular, plural, num), eval_ctx, variables)
+
+
+def _formatted(found: str, eval_ctx: EvalContext, variables: dict[str, Any]) -> str:
+    """As Jinja's new-style gettext answers: safe where autoescaping, always formatted."""
     return (Markup(found) if eval_ctx.autoescape else found) % variables

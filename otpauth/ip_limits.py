@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from flask import Flask, current_app
 from limits import RateLimitItem, parse_many
@@ -40,6 +41,7 @@ UNDERSTOOD = {
     "RATELIMIT_FAIL_ON_FIRST_BREACH",  # only on
 }
 FAST = "otpauth.ip_limits_in_one_call"  # app.extensions: whether ``applies``
+SCRIPT = "otpauth.ip_limits_script"  # app.extensions: the script, on the app's client
 
 # KEYS: the windows, shortest first. ARGV: each window's amount and seconds, in turn.
 # Returns 0, or the seconds until the first full window ends.
@@ -82,6 +84,13 @@ def windows(setting: str) -> tuple[Window, ...]:
     )
 
 
+def init_app(app: Flask, client: Any, own_storage: bool) -> None:
+    """Decide once whether this app takes the one-call path; if so, bind its script."""
+    app.extensions[FAST] = applies(app, own_storage)
+    if app.extensions[FAST]:
+        app.extensions[SCRIPT] = client.register_script(_HIT)
+
+
 def applies(app: Flask, own_storage: bool) -> bool:
     """Whether the one-call path keeps Flask-Limiter's meaning of every setting in force.
 
@@ -107,17 +116,6 @@ def hit(setting_name: str, scope: str) -> None:
     prefix = f"{c.get('RATELIMIT_KEY_PREFIX') or 'otpauth-rl'}:{{{network}}}:{scope}"
     keys = [f"{prefix}:{w.name}" for w in found]
     args = [value for w in found for value in (w.amount, w.seconds)]
-    wait = int(_script()(keys=keys, args=args))
+    wait = int(current_app.extensions[SCRIPT](keys=keys, args=args))
     if wait:
         raise TooManyFromNetwork(wait)
-
-
-def _script():  # noqa: ANN202 - a redis-py Script bound to the app's client
-    from .redis import get_redis  # otpauth.redis sets this module up (init_limiter)
-
-    client = get_redis()
-    scripts = current_app.extensions.setdefault("otpauth.ip_limit_scripts", {})
-    script = scripts.get(id(client))
-    if script is None:
-        script = scripts[id(client)] = client.register_script(_HIT)
-    return script

@@ -118,7 +118,7 @@ def init_limiter(app: Flask, client: Client, target: RedisTarget | None) -> None
         app.config["RATELIMIT_STORAGE_URI"] = uri
         app.config["RATELIMIT_STORAGE_OPTIONS"] = options
     limiter.init_app(app)
-    app.extensions[ip_limits.FAST] = ip_limits.applies(app, own)
+    ip_limits.init_app(app, client, own)
 
 
 def limiter_storage(client: Client, target: RedisTarget | None) -> tuple[str, dict[str, Any]]:

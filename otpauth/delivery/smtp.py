@@ -41,7 +41,7 @@ def recipient_address(address: str) -> str:
     """``address`` as Flask-Mail's ``sanitize_address`` writes it. A customer's address is
     a plain ``user@host`` in ASCII (validated when stored), which it leaves as it is: only
     another shape is parsed (an IDN domain, a display name)."""
-    if address.isascii() and PLAIN_ADDRESS.fullmatch(address):
+    if PLAIN_ADDRESS.fullmatch(address):
         return address
     return sanitize_address(address)
 
