@@ -83,12 +83,19 @@ def main() -> int:
     parser.add_argument("--logins", type=int, default=1500)
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--save", help="also keep the raw profile here (pstats format)")
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument(
+        "--pg-url",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/test",
+        help="--db postgresql: server to create a database on",
+    )
     args = parser.parse_args()
     with ExitStack() as stack:
         url = stack.enter_context(servers.private_redis(PORT + 9))
         sink = stack.enter_context(servers.smtp_sink())
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-profile-")))
-        env = otpauth_env(args, url, sink.port, f"sqlite:///{work}/bench.sqlite")
+        db_url = stack.enter_context(servers.database(args.db, args.pg_url))
+        env = otpauth_env(args, url, sink.port, db_url)
         servers.prepare_database(env, args.logins + 300)
         config = work / "gunicorn_profile.py"
         config.write_text(CONFIG.format(counters=str(ROOT / "bench/counters.py"), out=str(work)))
