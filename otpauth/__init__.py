@@ -17,6 +17,7 @@ from . import (
     admin,
     audit,
     auth,
+    autocommit,
     challenge,
     channels,
     cli,
@@ -61,6 +62,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         raise ConfigError(
             f"DATABASE_URL is not a usable SQLAlchemy URL ({type(exc).__name__})"
         ) from None
+    autocommit.init_app(app)
     sqlite.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
     csrf.init_app(app)

@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, has_request_context, request
 from sqlalchemy import select
 
-from . import metrics, queries
+from . import autocommit, metrics, queries
 from .audit_writer import AuditWriter
 from .extensions import db
 from .models import AuthEvent, Customer, utcnow
@@ -137,7 +137,8 @@ def customer_with_sign_ins(customer_id: int) -> Customer | None:
 
     Customer pages load their user through this, so the dashboard needs no query of its own.
     """
-    rows = db.session.execute(queries.customer_with_sign_ins(), {"cid": customer_id}).all()
+    statement, params = queries.customer_with_sign_ins(), {"cid": customer_id}
+    rows = autocommit.run(lambda session: session.execute(statement, params).all())
     if not rows:
         return None
     customer = rows[0][0]

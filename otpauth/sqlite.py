@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 
+from . import autocommit
 from .extensions import db
 
 
@@ -24,8 +25,10 @@ def _pragmas(connection: Any, _record: Any) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Set the pragmas on every new connection of a file-backed SQLite database."""
+    """Set the pragmas on every new connection of a file-backed SQLite database (both
+    engines: the app's, and the autocommit one of the login's statements)."""
     with app.app_context():
         engine = db.engine
     if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
         event.listen(engine, "connect", _pragmas)
+        event.listen(autocommit.engine(app), "connect", _pragmas)

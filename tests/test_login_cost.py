@@ -21,22 +21,25 @@ LOGIN_EVENTS = ["otp_requested", "otp_queued", "otp_sent", "login"]
 def statements(app, any_thread: bool = False) -> Iterator[list[str]]:  # noqa: ANN001
     """The SQL statements the app runs inside the block: its requests' (the test client
     serves them on this thread), or with ``any_thread`` the send pool's and writer's too."""
+    from otpauth import autocommit
     from otpauth.extensions import db
 
     seen: list[str] = []
     requests_thread = threading.get_ident()
     with app.app_context():
-        engine = db.engine
+        engines = [db.engine, autocommit.engine(app)]  # the login's own statements: the second
 
     def record(conn, cursor, statement, *args) -> None:  # noqa: ANN001
         if any_thread or threading.get_ident() == requests_thread:
             seen.append(statement.split()[0].upper())
 
-    event.listen(engine, "before_cursor_execute", record)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
     try:
         yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
 
 
 BATCHED = {"AUDIT_FLUSH_SECONDS": 60}  # production's batched audit: the test flushes

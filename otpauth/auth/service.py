@@ -16,12 +16,11 @@ from enum import Enum
 
 from flask import current_app
 
-from .. import audit, authenticators, channels, queries
+from .. import audit, authenticators, autocommit, channels, queries
 from ..delivery import SendJob, delivery, policy
 from ..delivery import gates as delivery_gates
 from ..delivery.gates import Admission, Ticket
 from ..delivery.notices import send_security_notice
-from ..extensions import db
 from ..i18n import current_language
 from ..models import Customer, utcnow
 from ..otp import hasher, otp_store
@@ -54,8 +53,8 @@ class Blocked(Enum):
 
 def find_customer(channel: str, contact: str) -> int | None:
     """The id of the active customer whose e-mail or phone (normalized) is ``contact``."""
-    column = channels.get(channel).column_for(contact)
-    return db.session.scalar(queries.customer_by_contact(column), {"contact": contact})
+    statement = queries.customer_by_contact(channels.get(channel).column_for(contact))
+    return autocommit.run(lambda session: session.scalar(statement, {"contact": contact}))
 
 
 def request_code(channel: str, contact: str) -> Issued:
@@ -180,13 +179,10 @@ def _check_app(tag: str, code: str, now: float | None) -> VerifyResult:
 def stamp_login(customer_id: int, channel: str) -> Customer | None:
     """Stamp the login (and the contact as verified) on an active customer; return it.
 
-    One statement (UPDATE ... RETURNING) checks, stamps and loads; the customer comes back
-    detached with every column loaded, so nothing reloads it after the commit.
+    One statement (UPDATE ... RETURNING, committed on its own) checks, stamps and loads;
+    the customer comes back detached with every column loaded, so nothing reloads it.
     """
     verified_attr = channels.get(channel).verified_attr  # None: the channel proves no contact
     statement = queries.stamp_login(verified_attr)
-    customer = db.session.scalars(statement, {"cid": customer_id, "now": utcnow()}).one_or_none()
-    if customer is not None:
-        db.session.expunge(customer)
-    db.session.commit()
-    return customer
+    params = {"cid": customer_id, "now": utcnow()}
+    return autocommit.run(lambda session: session.scalars(statement, params).one_or_none())

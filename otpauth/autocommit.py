@@ -1,0 +1,71 @@
+"""The login's statements, each alone on an autocommit connection: one round trip each.
+
+Through the app's ORM session a statement on PostgreSQL costs four round trips: the
+pool's pre-ping, BEGIN, the statement, and COMMIT or ROLLBACK. The login's three
+statements (who the contact is; check, stamp and load the customer; the customer with
+their sign-ins) are each one statement, atomic on its own, so they run on a second engine
+in AUTOCOMMIT: the driver sends no BEGIN, a returned connection needs no ROLLBACK, and the
+statement is the only round trip.
+
+The pre-ping is replaced by one retry. A pooled connection the server dropped (a restart,
+a failover, an idle timeout) fails its statement as a disconnect; SQLAlchemy then
+invalidates it and every connection pooled before it, and the retry runs on a new one.
+Each statement may run twice: two reads, and a stamp whose second run writes the same
+values. A second failure is the database being down: the caller's 503, as before.
+
+The engine has the app engine's URL and options, and is disposed of with it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Flask, current_app
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import SingletonThreadPool, StaticPool
+
+from .extensions import db
+
+SESSIONS_KEY = "otpauth.autocommit"
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def init_app(app: Flask) -> None:
+    """Build the autocommit engine beside the app's and keep a session factory for it."""
+    with app.app_context():
+        engine = db.engine
+    if isinstance(engine.pool, StaticPool | SingletonThreadPool):
+        # An in-memory SQLite database lives in its one connection: share it.
+        single = engine.execution_options(isolation_level="AUTOCOMMIT")
+    else:
+        options = {**app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "pool_pre_ping": False}
+        single = create_engine(engine.url, isolation_level="AUTOCOMMIT", **options)
+        event.listen(engine, "engine_disposed", lambda _engine: single.dispose())
+    app.extensions[SESSIONS_KEY] = sessionmaker(single, expire_on_commit=False)
+
+
+def engine(app: Flask) -> Engine:
+    """The app's autocommit engine."""
+    return app.extensions[SESSIONS_KEY].kw["bind"]
+
+
+def run(work: Callable[[Session], T]) -> T:
+    """``work``'s one statement on an autocommit session; again on a new connection if the
+    server had dropped the pooled one. What it returns is detached, with its columns loaded."""
+    sessions = current_app.extensions[SESSIONS_KEY]
+    try:
+        with sessions() as session:
+            return work(session)
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+    with sessions() as session:  # fails again: the database is down (the caller's one line)
+        answer = work(session)
+    log.warning("database: a pooled connection had been closed by the server; a new one answered")
+    return answer
