@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import Flask, current_app
 from sqlalchemy import create_engine, event
@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import SingletonThreadPool, StaticPool
+from sqlalchemy.sql import Executable
 
 from .extensions import db
 
@@ -56,16 +57,35 @@ def engine(app: Flask) -> Engine:
 
 
 def run(work: Callable[[Session], T]) -> T:
-    """``work``'s one statement on an autocommit session; again on a new connection if the
-    server had dropped the pooled one. What it returns is detached, with its columns loaded."""
+    """``work``'s one statement on an autocommit ORM session (for entities): what it returns
+    is detached, with its columns loaded."""
     sessions = current_app.extensions[SESSIONS_KEY]
-    try:
+
+    def attempt() -> T:
         with sessions() as session:
             return work(session)
+
+    return _twice(attempt)
+
+
+def scalar(statement: Executable, params: dict[str, Any]) -> Any:
+    """The first column of ``statement``'s first row (None: no row), without the ORM session
+    (a plain value needs none: ~80 µs less)."""
+
+    def attempt() -> Any:
+        with engine(current_app).connect() as connection:
+            return connection.scalar(statement, params)
+
+    return _twice(attempt)
+
+
+def _twice(attempt: Callable[[], T]) -> T:
+    """``attempt``; again on a new connection if the server had dropped the pooled one."""
+    try:
+        return attempt()
     except DBAPIError as error:
         if not error.connection_invalidated:
             raise
-    with sessions() as session:  # fails again: the database is down (the caller's one line)
-        answer = work(session)
+    answer = attempt()  # fails again: the database is down (the caller's one log line)
     log.warning("database: a pooled connection had been closed by the server; a new one answered")
     return answer

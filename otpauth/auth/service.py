@@ -54,7 +54,7 @@ class Blocked(Enum):
 def find_customer(channel: str, contact: str) -> int | None:
     """The id of the active customer whose e-mail or phone (normalized) is ``contact``."""
     statement = queries.customer_by_contact(channels.get(channel).column_for(contact))
-    return autocommit.run(lambda session: session.scalar(statement, {"contact": contact}))
+    return autocommit.scalar(statement, {"contact": contact})
 
 
 def request_code(channel: str, contact: str) -> Issued:
