@@ -103,8 +103,11 @@ def printable(value: str | None, limit: int) -> str | None:
     PostgreSQL refuses text with a NUL byte, and the whole request's events would be lost
     with it: a User-Agent of ``\\x00`` must not erase an attacker's trace.
     """
-    cleaned = "".join(ch for ch in value or "" if ch.isprintable())[:limit]
-    return cleaned or None
+    if not value:
+        return None
+    if not value.isprintable():  # the usual value is checked in one call, not per character
+        value = "".join(ch for ch in value if ch.isprintable())
+    return value[:limit] or None
 
 
 def writer() -> AuditWriter:

@@ -90,6 +90,23 @@ def test_hostile_user_agent_cannot_erase_the_trail(app, client, auth, customer, 
             assert e.user_agent and len(e.user_agent) <= 256 and "\x00" not in e.user_agent
 
 
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [
+        ("Mozilla/5.0 (X11; Linux x86_64)", "Mozilla/5.0 (X11; Linux x86_64)"),
+        ("evil\x00agent\r\n", "evilagent"),
+        ("\x00" * 10 + "x" * 300, "x" * 256),  # cut after the control characters go
+        ("\x00\t", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_printable_drops_control_characters_then_cuts(value, kept):
+    from otpauth.audit import printable
+
+    assert printable(value, 256) == kept
+
+
 @pytest.mark.parametrize("settings", [{"TRUSTED_PROXIES": 1}])
 def test_hostile_forwarded_for_cannot_erase_the_trail(
     app, client, auth, customer, outbox, settings
