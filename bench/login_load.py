@@ -3,7 +3,7 @@
 One command runs, one after the other on the same machine and servers:
 - ``baseline``: bench/baseline_app.py (five round trips, one Redis operation each);
 - ``otpauth``: the app in its production profile (CSRF, per-IP limits, audit, sessions,
-  authenticator checks all on) with inline SMTP delivery to a local aiosmtpd sink;
+  authenticator checks all on) with inline SMTP delivery to a local SMTP sink (bench/smtp_sink.py);
 both under ``gunicorn -w 2`` (sync) with bench/counters.py, on a private redis-server and
 SQLite or PostgreSQL (``--db``). 8 closed-loop clients (bench/loadclient.py) do complete
 logins (request page, send, verify page, verify, dashboard), each for its own customer

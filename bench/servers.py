@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -17,7 +16,6 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from email import message_from_bytes
 from pathlib import Path
 
 import redis
@@ -25,7 +23,6 @@ import redis
 from bench import loadclient
 
 ROOT = Path(__file__).resolve().parent.parent
-CODE_RE = re.compile(r"\b(\d{6})\b")
 # Only these of the bench's own environment reach the servers (no OTP_*, REDIS_URL, ...).
 PASSED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
 
@@ -57,40 +54,6 @@ def private_redis(port: int) -> Iterator[str]:
         finally:
             proc.terminate()
             proc.wait(timeout=10)
-
-
-def plain_text(content: bytes) -> str:
-    """The text/plain part of a mail, decoded (the classic parser: the sink stands in for a
-    remote provider, and shares the bench's two cores with the apps, so it parses little)."""
-    for part in message_from_bytes(content).walk():
-        if part.get_content_type() == "text/plain":
-            payload = part.get_payload(decode=True)
-            return payload.decode(part.get_content_charset() or "utf-8", "replace")
-    return ""
-
-
-class CodeSink:
-    """aiosmtpd handler (in a process of its own): prints "recipient code" per message."""
-
-    def __init__(self, out) -> None:  # noqa: ANN001
-        self.out = out
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201
-        match = CODE_RE.search(plain_text(envelope.content))
-        for recipient in envelope.rcpt_tos:
-            self.out.write(f"{recipient.lower()} {match.group(1) if match else '-'}\n")
-        self.out.flush()
-        return "250 Message accepted for delivery"
-
-
-def _serve_sink(port: int) -> None:
-    """The sink process: serve SMTP on 127.0.0.1:``port`` until stopped."""
-    from aiosmtpd.controller import Controller
-
-    controller = Controller(CodeSink(sys.stdout), hostname="127.0.0.1", port=port)
-    controller.start()
-    print("ready", flush=True)
-    threading.Event().wait()
 
 
 class Codes:
@@ -125,17 +88,22 @@ def smtp_sink() -> Iterator[Codes]:
     command = [
         sys.executable,
         "-c",
-        f"from bench.servers import _serve_sink; _serve_sink({codes.port})",
+        f"from bench.smtp_sink import serve; serve({codes.port})",
     ]
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    reader = None
     try:
         if proc.stdout.readline().strip() != "ready":  # type: ignore[union-attr]
             raise SystemExit("bench: the SMTP sink did not start")
-        threading.Thread(target=codes.read, args=(proc.stdout,), daemon=True).start()
+        reader = threading.Thread(target=codes.read, args=(proc.stdout,), daemon=True)
+        reader.start()
         yield codes
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        if reader is not None:
+            reader.join(timeout=5)  # it reads to the end of the pipe, now closed by the sink
+        proc.stdout.close()  # type: ignore[union-attr]
 
 
 @contextmanager
