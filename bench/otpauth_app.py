@@ -9,6 +9,7 @@ and prints the value it used.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -20,3 +21,4 @@ try:
 except ConfigError as exc:
     print(exc, file=sys.stderr)
     sys.exit(4)
+gc.freeze()  # as wsgi.py does
