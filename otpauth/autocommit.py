@@ -32,7 +32,7 @@ from sqlalchemy.sql import Executable
 
 from .extensions import db
 
-SESSIONS_KEY = "otpauth.autocommit"
+ENGINE_KEY, SESSIONS_KEY = "otpauth.autocommit_engine", "otpauth.autocommit"
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -48,12 +48,13 @@ def init_app(app: Flask) -> None:
         options = {**app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "pool_pre_ping": False}
         single = create_engine(engine.url, isolation_level="AUTOCOMMIT", **options)
         event.listen(engine, "engine_disposed", lambda _engine: single.dispose())
+    app.extensions[ENGINE_KEY] = single
     app.extensions[SESSIONS_KEY] = sessionmaker(single, expire_on_commit=False)
 
 
 def engine(app: Flask) -> Engine:
     """The app's autocommit engine."""
-    return app.extensions[SESSIONS_KEY].kw["bind"]
+    return app.extensions[ENGINE_KEY]
 
 
 def run(work: Callable[[Session], T]) -> T:
