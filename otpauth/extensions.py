@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_mail import Mail
@@ -32,6 +32,7 @@ APP_WIDE_LIMITS = (
     "RATELIMIT_META",
     "RATELIMIT_IN_MEMORY_FALLBACK",
 )
+APP_WIDE = "otpauth.app_wide_limits"  # app.extensions: whether one of them is set
 
 
 class AppLimiter(Limiter):
@@ -42,12 +43,17 @@ class AppLimiter(Limiter):
     which their decorators check; so unless ops set one of ``APP_WIDE_LIMITS`` that pass
     finds nothing, at ~2 % of a login's CPU (it works out exemptions and meta limits for
     all five requests). With one set, every request is checked as Flask-Limiter does.
+    Which is the case is decided once per app, when Flask-Limiter reads its settings too.
     """
+
+    def init_app(self, app: Flask) -> None:
+        app.extensions[APP_WIDE] = any(app.config.get(k) for k in APP_WIDE_LIMITS)
+        super().init_app(app)
 
     def _check_request_limit(
         self, callable_name: str | None = None, in_middleware: bool = True
     ) -> Any:
-        if in_middleware and not any(current_app.config.get(k) for k in APP_WIDE_LIMITS):
+        if in_middleware and not current_app.extensions[APP_WIDE]:
             return None
         return super()._check_request_limit(callable_name, in_middleware)
 
