@@ -81,7 +81,8 @@ class Sink(asyncio.Protocol):
             write(b"221 Bye\r\n")
             self.transport.close()
         else:  # HELO, MAIL, RSET, NOOP
-            self.recipients = [] if verb in (b"MAIL", b"RSET") else self.recipients
+            if verb in (b"MAIL", b"RSET"):  # a new message begins
+                self.recipients = []
             write(b"250 OK\r\n")
 
     def _delivered(self, content: bytes) -> None:

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-pytest_plugins = ("tests.delivery_fixtures",)
+from tests.conftest import CODE_RE
 
-CODE_RE = re.compile(r"\b(\d{6})\b")
+pytest_plugins = ("tests.delivery_fixtures",)
 
 
 @pytest.fixture
