@@ -16,14 +16,16 @@ share a hash tag (one Redis Cluster slot) and live as long as their window.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, wraps
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from limits import RateLimitItem, parse_many
 
 from .client_ip import client_network
+from .extensions import limiter
 
 # The RATELIMIT_* settings the one-call path honours (see ``applies``); any other one set
 # hands the views to Flask-Limiter.
@@ -34,6 +36,7 @@ UNDERSTOOD = {
     "RATELIMIT_OTP_REQUEST",
     "RATELIMIT_OTP_VERIFY",
     "RATELIMIT_OTP_RESEND",
+    "RATELIMIT_ADMIN_LOGIN",
     "RATELIMIT_STORAGE_URI",  # only as init_limiter chose it: the app's Redis
     "RATELIMIT_STORAGE_OPTIONS",
     "RATELIMIT_STRATEGY",  # only fixed-window
@@ -119,3 +122,39 @@ def hit(setting_name: str, scope: str) -> None:
     wait = int(current_app.extensions[SCRIPT](keys=keys, args=args))
     if wait:
         raise TooManyFromNetwork(wait)
+
+
+def per_ip(name: str, scope_prefix: str) -> Callable[[Callable], Callable]:
+    """The per-IP limit ``name`` (a ``RATELIMIT_*`` setting) on a view's POSTs.
+
+    While Flask-Limiter's other settings are its defaults, every window of the limit is
+    counted in one call (``hit``); otherwise Flask-Limiter's decorator counts them.
+    A GET of the same page goes straight to the view either way: the limit is for POSTs
+    only, and Flask-Limiter would still work out per request that it does not apply.
+    override_defaults=False: a RATELIMIT_DEFAULT set by ops applies here too, GETs
+    included: Flask-Limiter checks the defaults of a decorated view in its decorator, so
+    with a default set every request goes through it (application limits are checked
+    before any view, as before). ``scope_prefix`` (the blueprint's name) and the view's
+    name make the counters' key.
+    """
+    limit = limiter.limit(
+        lambda: current_app.config[name], methods=["POST"], override_defaults=False
+    )
+
+    def decorate(view: Callable) -> Callable:
+        limited = limit(view)
+        scope = f"{scope_prefix}.{view.__name__}"
+
+        @wraps(view)
+        def dispatch(*args: Any, **kwargs: Any) -> Any:
+            if current_app.extensions.get(FAST):
+                if request.method == "POST":
+                    hit(name, scope)
+                return view(*args, **kwargs)
+            if request.method == "POST" or current_app.config.get("RATELIMIT_DEFAULT"):
+                return limited(*args, **kwargs)
+            return view(*args, **kwargs)
+
+        return dispatch
+
+    return decorate
