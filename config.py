@@ -151,6 +151,7 @@ PARSERS: dict[str, Callable[[str, str], Any]] = {
     "ADMIN_SESSION_LIFETIME_SECONDS": _int(1, 30 * 86400),
     "CHALLENGE_MODE": _choice(("off", "auto", "always")),
     "CHALLENGE_THRESHOLD_PER_MINUTE": _int(1, 10**7),
+    "STAFF_PASSWORD_SLOTS": _int(1, 64),
     "RATELIMIT_IPV6_PREFIX": _int(8, 128),
     # Authenticator apps.
     "TOTP_ENCRYPTION_KEYS": _words,
@@ -220,12 +221,16 @@ class Config:
     RATELIMIT_OTP_REQUEST = "10 per minute; 60 per hour"
     RATELIMIT_OTP_VERIFY = "30 per minute; 300 per hour"
     RATELIMIT_OTP_RESEND = "5 per minute; 30 per hour"
+    # The console's password, code and setup forms (each counted on its own).
+    RATELIMIT_ADMIN_LOGIN = "10 per minute; 60 per hour"
     RATELIMIT_IPV6_PREFIX = 64
     SESSION_IDLE_SECONDS = 1800
     ADMIN_SESSION_IDLE_SECONDS = 900
     ADMIN_SESSION_LIFETIME_SECONDS = 28800
     CHALLENGE_MODE = "auto"
     CHALLENGE_THRESHOLD_PER_MINUTE = 300
+    # Staff password hashes (Argon2) at once, across all workers sharing the Redis.
+    STAFF_PASSWORD_SLOTS = 2
     TOTP_ENCRYPTION_KEYS: tuple[str, ...] = ()  # empty: one key derived from SECRET_KEY
     SMS_ALLOWED_REGIONS: tuple[str, ...] | None = None  # None: (PHONE_DEFAULT_REGION,); (): any
     SMS_MAX_PER_HOUR = 1000

@@ -5,7 +5,15 @@ from __future__ import annotations
 from flask import Flask
 
 from ..timefmt import display_time
-from . import lockout, views_audit, views_auth, views_customers, views_overview, views_staff
+from . import (
+    hash_slots,
+    lockout,
+    views_audit,
+    views_auth,
+    views_customers,
+    views_overview,
+    views_staff,
+)
 from .blueprint import bp
 
 VIEWS = (views_audit, views_auth, views_customers, views_overview, views_staff)  # routes on bp
@@ -14,5 +22,6 @@ VIEWS = (views_audit, views_auth, views_customers, views_overview, views_staff) 
 def init_app(app: Flask) -> None:
     """Register the console, its lockout counter and the display-time filter."""
     lockout.init_app(app)
+    hash_slots.init_app(app)
     app.add_template_filter(display_time, "display_time")
     app.register_blueprint(bp)

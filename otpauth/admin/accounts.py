@@ -16,6 +16,7 @@ from ..contacts import InvalidContact, normalize_email
 from ..extensions import db
 from ..models import Staff, utcnow
 from ..sessions import session_store
+from .hash_slots import slot
 from .passwords import check_password, hash_password, problem
 
 SETUP_VALID = timedelta(hours=24)
@@ -76,10 +77,11 @@ def by_setup_token(token: str) -> Staff | None:
 
 def set_password(staff: Staff, password: str) -> None:
     """Store the new password's hash and spend the setup link."""
-    reason = problem(password)
+    reason = problem(password, staff.email, staff.name)
     if reason:
         raise StaffError(reason)
-    staff.password_hash = hash_password(password)
+    with slot():
+        staff.password_hash = hash_password(password)
     staff.setup_token_hash = None
     staff.setup_expires_at = None
     db.session.commit()
@@ -93,16 +95,24 @@ class PasswordCheck:
     ok: bool
 
 
+def login_email(typed: str) -> str | None:
+    """The form of a typed e-mail that sign-in matches (and the lockout counts): the
+    normalised address, so full-width letters or ``。`` are the same account; None for
+    text that is no address (it matches no one)."""
+    try:
+        return normalize_email(typed or "")
+    except InvalidContact:
+        return None
+
+
 def authenticate(email: str, password: str) -> PasswordCheck:
     """Check e-mail and password with equal work for any failure (an Argon2 verify each)."""
-    try:
-        email = normalize_email(email)
-    except InvalidContact:
-        email = ""
-    staff = db.session.scalar(select(Staff).where(Staff.email == email)) if email else None
+    address = login_email(email)
+    staff = db.session.scalar(select(Staff).where(Staff.email == address)) if address else None
     if staff is not None and not staff.active:
         staff = None
-    ok = check_password(staff.password_hash if staff else None, password)
+    with slot():
+        ok = check_password(staff.password_hash if staff else None, password)
     return PasswordCheck(staff, ok and staff is not None)
 
 

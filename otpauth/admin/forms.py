@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import PasswordField, SelectField, ValidationError
@@ -45,8 +47,13 @@ class PasswordSetupForm(FlaskForm):
         render_kw={"autocomplete": "new-password"},
     )
 
+    def __init__(self, *args: Any, member: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.member = member  # the Staff setting the password: their details are weak words
+
     def validate_password(self, field: PasswordField) -> None:
-        reason = problem(field.data or "")
+        details = (self.member.email, self.member.name) if self.member is not None else ("", "")
+        reason = problem(field.data or "", *details)
         if reason:
             raise ValidationError(reason)
 

@@ -2,7 +2,10 @@
 for the rest of that hour. The only module that knows these Redis keys.
 
 Keys: ``staff:{s:<tag>}:fails`` counter [an hour from the first failure], where ``tag`` is the
-keyed hash of the typed e-mail, so an unknown e-mail is counted (and answered) the same way.
+keyed hash of the e-mail in the form sign-in matches on (``accounts.login_email``), so every
+spelling of one address (case, full-width letters, ``。``) shares one counter, and an unknown
+e-mail is counted (and answered) the same way. Text that is no address is counted as typed
+(stripped, lower-cased): it matches no account.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from flask import Flask, current_app
 
 from ..otp import hasher
 from ..redis import get_redis
+from .accounts import login_email
 
 EXTENSION_KEY = "otpauth.staff_lockout"
 MAX_FAILURES = 10
@@ -18,7 +22,7 @@ WINDOW_SECONDS = 3600
 
 
 class StaffLockout:
-    """Counts failed staff sign-in steps per typed e-mail address."""
+    """Counts failed staff sign-in steps per e-mail address (as sign-in matches it)."""
 
     def __init__(self, client, max_failures: int = MAX_FAILURES, window: int = WINDOW_SECONDS):  # noqa: ANN001
         self.redis = client
@@ -27,7 +31,8 @@ class StaffLockout:
 
     @staticmethod
     def key(email: str) -> str:
-        tag = hasher().tag("staff", (email or "").strip().lower())
+        typed = email or ""
+        tag = hasher().tag("staff", login_email(typed) or typed.strip().lower())
         return f"staff:{{s:{tag}}}:fails"
 
     def locked_for(self, email: str) -> int:

@@ -7,17 +7,27 @@ from typing import Any
 from flask import current_app, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from .. import audit, authenticators
+from .. import audit, authenticators, ip_limits
 from ..extensions import db
 from ..models import Staff, utcnow
-from ..otp.totp import new_secret, provisioning_uri, qr_svg
-from . import accounts, login_state
+from ..otp.totp import InvalidToken, new_secret, provisioning_uri, qr_svg, secret_box
+from . import accounts, hash_slots, login_state
 from .blueprint import bp
 from .forms import CodeForm, LoginForm, PasswordSetupForm
 from .lockout import staff_lockout
 
 WRONG = "Wrong e-mail or password."
-SETUP = "admin_setup"  # session key: staff id, setup token hash, the pending secret
+BUSY = "The console is busy. Try again in a few seconds."
+# Session key: staff id, setup token hash, and the pending secret encrypted with the
+# SecretBox (the cookie is signed, not secret: the member's second factor stays unreadable).
+SETUP = "admin_setup"
+LIMIT = "RATELIMIT_ADMIN_LOGIN"  # per-IP, on the POSTs of the password, code and setup forms
+
+
+def _busy_page(form: Any, template: str, **context: Any) -> Any:
+    """Every password-hashing slot is taken: refuse at once rather than queue (503)."""
+    page = render_template(template, form=form, error=BUSY, **context)
+    return page, 503, {"Retry-After": str(hash_slots.RETRY_AFTER)}
 
 
 def _locked_page(form: Any, template: str, seconds: int) -> Any:
@@ -27,6 +37,7 @@ def _locked_page(form: Any, template: str, seconds: int) -> Any:
 
 
 @bp.route("/login/", methods=["GET", "POST"])
+@ip_limits.per_ip(LIMIT, bp.name)
 def login() -> Any:
     """The password step."""
     form = LoginForm()
@@ -36,7 +47,10 @@ def login() -> Any:
     wait = lockout.locked_for(email)
     if wait:
         return _locked_page(form, "admin/login.html", wait)
-    check = accounts.authenticate(email, form.password.data)
+    try:
+        check = accounts.authenticate(email, form.password.data)
+    except hash_slots.Busy:
+        return _busy_page(form, "admin/login.html")
     if not check.ok or check.staff is None:
         lockout.fail(email)
         audit.record("staff_login_failed", staff_id=check.staff.id if check.staff else None)
@@ -46,6 +60,7 @@ def login() -> Any:
 
 
 @bp.route("/login/verify/", methods=["GET", "POST"])
+@ip_limits.per_ip(LIMIT, bp.name)
 def login_verify() -> Any:
     """The code step: the staff member's authenticator app or a recovery code."""
     staff = login_state.password_step()
@@ -81,6 +96,7 @@ def logout() -> Response:
 
 
 @bp.route("/setup/<token>", methods=["GET", "POST"])
+@ip_limits.per_ip(LIMIT, bp.name)
 def setup(token: str) -> Any:
     """The one-time link: choose a password, then enrol an authenticator app."""
     pending = session.get(SETUP)
@@ -89,13 +105,31 @@ def setup(token: str) -> Any:
     staff = accounts.by_setup_token(token)
     if staff is None:
         return render_template("admin/link_dead.html"), 404
-    form = PasswordSetupForm()
+    form = PasswordSetupForm(member=staff)
     if not form.validate_on_submit():
         status = 400 if form.errors else 200
         return render_template("admin/setup_password.html", form=form, member=staff), status
-    accounts.set_password(staff, form.password.data)  # spends the link
-    session[SETUP] = {"id": staff.id, "token": accounts.token_hash(token), "secret": new_secret()}
+    try:
+        accounts.set_password(staff, form.password.data)  # spends the link
+    except hash_slots.Busy:
+        return _busy_page(form, "admin/setup_password.html", member=staff)
+    session[SETUP] = {"id": staff.id, "token": accounts.token_hash(token)}
+    _pending_secret(session[SETUP])
     return redirect(url_for(".setup", token=token))
+
+
+def _pending_secret(pending: dict) -> str:
+    """The secret being enrolled, kept encrypted in ``pending`` (a new one if unreadable)."""
+    sealed = pending.get("secret")
+    if isinstance(sealed, str):
+        try:
+            return secret_box().decrypt(sealed)
+        except InvalidToken:
+            pass  # a key was rotated away: a new QR code
+    secret = new_secret()
+    pending["secret"] = secret_box().encrypt(secret)
+    session[SETUP] = pending
+    return secret
 
 
 def _enrol(pending: dict) -> Any:
@@ -107,11 +141,10 @@ def _enrol(pending: dict) -> Any:
         return render_template("admin/link_dead.html"), 404
     form = CodeForm()
     status = 200
+    secret = _pending_secret(pending)
     if form.validate_on_submit():
         try:
-            codes = authenticators.confirm_enrolment(
-                staff.kind, staff.id, pending["secret"], form.code.data
-            )
+            codes = authenticators.confirm_enrolment(staff.kind, staff.id, secret, form.code.data)
         except ValueError:  # enrolled already (a second tab): the setup is complete
             session.pop(SETUP, None)
             return redirect(url_for(".login"))
@@ -121,8 +154,8 @@ def _enrol(pending: dict) -> Any:
         form.code.errors = ["Invalid OTP."]
     if form.errors:
         status = 400
-    uri = provisioning_uri(pending["secret"], staff.email, current_app.config["SITE_NAME"] + " ops")
-    context = {"svg": qr_svg(uri), "secret": pending["secret"], "form": form}
+    uri = provisioning_uri(secret, staff.email, current_app.config["SITE_NAME"] + " ops")
+    context = {"svg": qr_svg(uri), "secret": secret, "form": form}
     return render_template(
         "admin/setup_enrol.html", member=staff, action=request.path, **context
     ), status
