@@ -31,6 +31,7 @@ from . import (
     security,
     sessions,
     sqlite,
+    uploads,
 )
 from . import redis as redis_ext
 from .extensions import csrf, db, mail, migrate
@@ -65,6 +66,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     autocommit.init_app(app)
     sqlite.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
+    uploads.init_app(app)  # before the CSRF check: it reads the form
     csrf.init_app(app)
     mail.init_app(app)
     redis_ext.init_app(app, client=(overrides or {}).get("REDIS_CLIENT"))

@@ -9,6 +9,7 @@ from flask import Response, current_app, g, render_template, request
 from ..audit import EVENTS
 from ..customer_csv import import_customers
 from ..extensions import db
+from ..uploads import accepts_files
 from . import audit_search
 from .blueprint import bp
 from .forms import ImportForm
@@ -43,6 +44,7 @@ def audit() -> Any:
 
 
 @bp.route("/import", methods=["GET", "POST"])
+@accepts_files("file")
 def import_csv() -> Any:
     """Upload a CSV of customers; answer with the line-by-line report."""
     form = ImportForm()
