@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -13,6 +14,12 @@ from otpauth.otp import hasher
 
 pytest_plugins = ("tests.admin_fixtures",)
 NOW = datetime.now(UTC)
+LOCAL = NOW.astimezone(ZoneInfo("Asia/Kolkata"))  # the filters' dates are DISPLAY_TIMEZONE's
+
+
+def ago(days: int) -> str:
+    """The date ``days`` ago in the display zone (a search by date means its days)."""
+    return str((LOCAL - timedelta(days=days)).date())
 
 
 def seed(app, customer: int) -> None:
@@ -42,9 +49,9 @@ def seed(app, customer: int) -> None:
         ("ip=10.0.0.1", 3),
         ("contact=TEST@example.com", 2),
         ("contact=%2B91+98765+43210&channel=sms", 0),
-        (f"since={(NOW - timedelta(days=2)).date()}", 3),
-        (f"until={(NOW - timedelta(days=2)).date()}", 2),
-        (f"since={(NOW - timedelta(days=50)).date()}&until={(NOW - timedelta(days=39)).date()}", 1),
+        (f"since={ago(2)}", 3),
+        (f"until={ago(2)}", 2),
+        (f"since={ago(50)}&until={ago(39)}", 1),
     ],
 )
 def test_filters(app, as_support, customer, query, expected):
