@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import insert, select
 
 from . import audit
+from .csv_cells import guarded, unguarded
 from .customers import CustomerData, CustomerError, validate
 from .extensions import db
 from .models import Customer
@@ -56,20 +57,31 @@ def _active(raw: str | None) -> bool:
 def read_rows(text: str, region: str) -> tuple[list[tuple[int, CustomerData]], ImportReport]:
     """Valid rows with their line numbers, and a report holding the rejected ones."""
     report = ImportReport()
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
-    header = [h.strip().lower() for h in next(reader, [])]
-    if tuple(header[:4]) != HEADER or header[4:] not in ([], ["active"]):
-        report.error = "the header must be name,email,phone,type (and optionally active)"
+    # newline="": the csv module sees the file's own line ends (a bare CR ends a line).
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+        if tuple(header[:4]) != HEADER or header[4:] not in ([], ["active"]):
+            report.error = "the header must be name,email,phone,type (and optionally active)"
+            return [], report
+        return _valid_rows(reader, header, region, report), report
+    except csv.Error:  # e.g. a field past the csv module's size limit
+        report.error = f"line {reader.line_num} is not valid CSV"
         return [], report
+
+
+def _valid_rows(
+    reader: Iterator[list[str]], header: list[str], region: str, report: ImportReport
+) -> list[tuple[int, CustomerData]]:
     rows, seen = [], {}
     for values in reader:
-        line = reader.line_num
+        line = reader.line_num  # type: ignore[attr-defined]
         if not any(v.strip() for v in values):
             continue  # a blank line is no customer
         if len(values) != len(header) or line > MAX_ROWS:
             report.rejected.append((line, f"expected {len(header)} fields, got {len(values)}"))
             continue
-        row = dict(zip(header, values, strict=True))
+        row = dict(zip(header, (unguarded(v) for v in values), strict=True))
         try:
             data = validate(row["name"], row["email"], row["phone"], row["type"], region)
             data = CustomerData(**{**data.as_row(), "active": _active(row.get("active"))})
@@ -82,7 +94,7 @@ def read_rows(text: str, region: str) -> tuple[list[tuple[int, CustomerData]], I
             continue
         seen.update({c: line for c in (data.email, data.phone) if c})
         rows.append((line, data))
-    return rows, report
+    return rows
 
 
 def _existing(rows: list[tuple[int, CustomerData]]) -> set[str]:
@@ -135,21 +147,9 @@ def export_rows(customers: Iterable[Customer]) -> Iterator[str]:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([*HEADER, "active"])
     for c in customers:
-        writer.writerow(
-            [
-                _safe(c.name),
-                c.email or "",
-                c.phone or "",
-                c.customer_type,
-                "true" if c.active else "false",
-            ]
-        )
+        row = (c.name, c.email, c.phone, c.customer_type, "true" if c.active else "false")
+        writer.writerow([guarded(v) for v in row])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
     yield buffer.getvalue()
-
-
-def _safe(value: str) -> str:
-    """A name that a spreadsheet will not run as a formula (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

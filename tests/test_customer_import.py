@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from otpauth.csv_cells import guarded, unguarded
 from otpauth.extensions import db
 from otpauth.models import AuthEvent, Customer
 
@@ -89,7 +90,8 @@ def test_export_round_trips(runner, app, customer, tmp_path):
     assert runner.invoke(args=["customers", "export", str(out)]).exit_code == 0
     text = out.read_text(encoding="utf-8")
     assert text.splitlines()[0] == "name,email,phone,type,active"
-    assert "Asha Rao,test@example.com,+919876543210,Household,true" in text
+    # The phone's "+" would start a formula: guarded with "'", and imported back as it was.
+    assert "Asha Rao,test@example.com,'+919876543210,Household,true" in text
     stdout = runner.invoke(args=["customers", "export"]).output
     assert stdout == text
     with app.app_context():
@@ -103,6 +105,34 @@ def test_export_round_trips(runner, app, customer, tmp_path):
 def test_export_keeps_formulas_out_of_spreadsheets(runner, app, tmp_path):
     runner.invoke(args=["customers", "create", "--name", "=HYPERLINK(1)", "--email", "f@x.org"])
     assert "'=HYPERLINK(1)" in runner.invoke(args=["customers", "export"]).output
+
+
+def test_export_guards_every_cell_the_email_too(runner, app, tmp_path):
+    """Issue 19, finding 9: formulas in the e-mail column survived the export."""
+    rows = "=1+1@example.com,,Household\nB,-2+3@example.com,,Household\n"
+    path = write(tmp_path, "name,email,phone,type\n=SUM(1),=" + rows[1:])
+    assert "2 imported" in runner.invoke(args=["customers", "import", path]).output
+    lines = runner.invoke(args=["customers", "export"]).output.splitlines()[1:]
+    cells = [cell for line in lines for cell in line.split(",")]
+    assert "'=1+1@example.com" in cells and "'-2+3@example.com" in cells
+    assert "'=SUM(1)" in cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+def test_guarded_cells_come_back_unchanged():
+    values = ["=1+1", "+91", "-2", "@x", "\tx", "\rx", "'=x", "''", "'Tis", "plain", ""]
+    assert [unguarded(guarded(v)) for v in values] == values
+    assert unguarded("'Tis") == "'Tis"  # a hand-written quote is kept
+    assert guarded(None) == ""
+
+
+def test_a_bare_carriage_return_is_a_line_end_not_a_crash(runner, app, tmp_path):
+    path = tmp_path / "cr.csv"
+    path.write_bytes(b"name,email,phone,type\rCR One,cr1@example.com,,Household\r")
+    assert "1 imported, 0 rejected" in runner.invoke(args=["customers", "import", str(path)]).output
+    path.write_bytes(b"name,email,phone,type\nCR\rTwo,cr2@example.com,,Household\n")
+    result = runner.invoke(args=["customers", "import", str(path)])
+    assert result.exit_code in (0, 1) and "Traceback" not in result.output
 
 
 def test_deactivate_reactivate_and_show(runner, app, customer):
