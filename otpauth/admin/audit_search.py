@@ -14,12 +14,16 @@ from sqlalchemy import Select, select
 from .. import channels
 from ..audit import EVENTS
 from ..contacts import InvalidContact, normalize
+from ..csv_cells import guarded
 from ..extensions import db
 from ..models import AuthEvent, Staff
 from ..otp import hasher
 from ..timefmt import display_time, display_zone
 
 CSV_LIMIT = 100_000
+MAX_ID = 2**31 - 1  # the largest id an SQL integer column holds
+YEARS = range(2000, 3000)  # dates a search can mean (and that stay dates in every zone)
+FILTERS = ("customer", "event", "channel", "ip", "contact", "since", "until")
 
 
 class FilterError(ValueError):
@@ -47,32 +51,44 @@ def _moment(raw: str, name: str, end: bool) -> datetime:
             moment = datetime.combine(day + timedelta(days=1 if end else 0), time())
         else:
             moment = datetime.fromisoformat(raw)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise FilterError(f"{name}: use an ISO date such as 2026-11-28") from None
+    if moment.year not in YEARS:
+        raise FilterError(f"{name}: give a date from {YEARS[0]} to {YEARS[-1]}")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=display_zone())
     return moment.astimezone(UTC)
 
 
+def row_id(raw: str) -> int | None:
+    """``raw`` as a database id: ASCII digits within the SQL integer range, else None."""
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or int(raw) > MAX_ID:
+        return None
+    return int(raw)
+
+
 def parse(args: Mapping[str, str], region: str) -> AuditFilters:
     """Check the query arguments; raises FilterError naming the first bad one."""
-    get = {k: (args.get(k) or "").strip() for k in ("customer", "event", "channel", "ip")}
+    get = {k: (args.get(k) or "").strip() for k in FILTERS}
+    for name, value in get.items():
+        if not value.isprintable():  # NUL, control characters: no column holds them
+            raise FilterError(f"{name}: remove the control characters")
     customer = None
     if get["customer"]:
-        if not get["customer"].isdigit() or len(get["customer"]) > 9:
+        customer = row_id(get["customer"])
+        if customer is None:
             raise FilterError("customer: give a customer number")
-        customer = int(get["customer"])
     if get["event"] and get["event"] not in EVENTS:
         raise FilterError("event: not an event name")
     contact_hash = None
-    raw_contact = (args.get("contact") or "").strip()
+    raw_contact = get["contact"]
     if raw_contact:
         channel = get["channel"] or channels.detect(raw_contact)
         try:
             contact_hash = hasher().tag(channel, normalize(channel, raw_contact, region))
         except InvalidContact as exc:
             raise FilterError(f"contact: {exc}") from None
-    since, until = (args.get("since") or "").strip(), (args.get("until") or "").strip()
+    since, until = get["since"], get["until"]
     return AuditFilters(
         customer=customer,
         event=get["event"] or None,
@@ -128,18 +144,9 @@ def csv_lines(events: Iterable[Any]) -> Iterator[str]:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_HEADER)
     for e in events:
-        writer.writerow(
-            [
-                display_time(e.at, "%Y-%m-%dT%H:%M:%S%z"),
-                e.event,
-                e.customer_id or "",
-                e.channel or "",
-                e.contact_hash or "",
-                e.ip or "",
-                e.staff_id or "",
-                e.reason or "",
-            ]
-        )
+        at = display_time(e.at, "%Y-%m-%dT%H:%M:%S%z")
+        row = (at, e.event, e.customer_id, e.channel, e.contact_hash, e.ip, e.staff_id, e.reason)
+        writer.writerow([guarded(v) for v in row])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from .. import customers as service
 from ..account.sessions_views import describe
+from ..errors import render_error
 from ..extensions import db
 from ..models import Customer
 from ..support import support_panel
@@ -33,9 +34,11 @@ def page_number() -> int:
 
 
 @bp.route("/customers/")
-def customers() -> str:
+def customers() -> Any:
     """Search by name, e-mail or phone; paginated."""
     q = request.args.get("q", "")
+    if not q.isprintable():  # NUL, control characters: no customer's details hold them
+        return render_error(400, "Search: remove the control characters.")
     query = service.search_query(q, current_app.config["PHONE_DEFAULT_REGION"])
     results = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
     return render_template("admin/customers.html", q=q, results=results)
@@ -70,7 +73,7 @@ def customer_new() -> Any:
     return render_template("admin/customer_form.html", form=form, customer=None), status
 
 
-@bp.route("/customers/<int:customer_id>/edit", methods=["GET", "POST"])
+@bp.route("/customers/<row_id:customer_id>/edit", methods=["GET", "POST"])
 def customer_edit(customer_id: int) -> Any:
     """Edit name, contacts and type."""
     customer = _customer(customer_id)
@@ -84,7 +87,7 @@ def customer_edit(customer_id: int) -> Any:
     return render_template("admin/customer_form.html", form=form, customer=customer), status
 
 
-@bp.route("/customers/<int:customer_id>")
+@bp.route("/customers/<row_id:customer_id>")
 def customer(customer_id: int) -> str:
     """Details and the support panel."""
     panel = support_panel(_customer(customer_id))
@@ -106,25 +109,25 @@ def _action(customer_id: int, do, message: str) -> Response:  # noqa: ANN001
     return redirect(url_for(".customer", customer_id=customer.id))
 
 
-@bp.route("/customers/<int:customer_id>/unlock", methods=["POST"])
+@bp.route("/customers/<row_id:customer_id>/unlock", methods=["POST"])
 def unlock(customer_id: int) -> Response:
     """Lift the contacts' limits and daily cap."""
     return _action(customer_id, service.unlock, "Unlocked: {result} limit(s) cleared.")
 
 
-@bp.route("/customers/<int:customer_id>/sign-out", methods=["POST"])
+@bp.route("/customers/<row_id:customer_id>/sign-out", methods=["POST"])
 def sign_out(customer_id: int) -> Response:
     """End all the customer's sessions."""
     return _action(customer_id, service.end_sessions, "{result} session(s) ended.")
 
 
-@bp.route("/customers/<int:customer_id>/deactivate", methods=["POST"])
+@bp.route("/customers/<row_id:customer_id>/deactivate", methods=["POST"])
 def deactivate(customer_id: int) -> Response:
     """Stop the customer signing in (ends their sessions too)."""
     return _action(customer_id, service.deactivate, "Deactivated; {result} session(s) ended.")
 
 
-@bp.route("/customers/<int:customer_id>/reactivate", methods=["POST"])
+@bp.route("/customers/<row_id:customer_id>/reactivate", methods=["POST"])
 def reactivate(customer_id: int) -> Response:
     """Let the customer sign in again."""
     return _action(customer_id, service.reactivate, "Reactivated.")

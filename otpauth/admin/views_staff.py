@@ -20,7 +20,7 @@ def staff() -> str:
     return render_template("admin/staff.html", members=members, action_form=ActionForm())
 
 
-@bp.route("/staff/<int:staff_id>/deactivate", methods=["POST"])
+@bp.route("/staff/<row_id:staff_id>/deactivate", methods=["POST"])
 def staff_deactivate(staff_id: int) -> Response:
     """Stop a member signing in and end their sessions."""
     member = db.session.get(Staff, staff_id)
