@@ -67,7 +67,7 @@ def fresh_limiter() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def written_audit() -> Iterator[None]:
-    """Apps on the production profile batch their audit rows: write them before the next
+    """Apps on the production profile spool their audit rows: write them before the next
     test empties the tables, so no test sees another's events."""
     yield
     from otpauth.audit_writer import AuditWriter
@@ -171,7 +171,7 @@ def settings() -> dict:
 
 
 @pytest.fixture
-def app(redis_client, database_url: str, settings: dict) -> Iterator:
+def app(redis_client, database_url: str, settings: dict, tmp_path) -> Iterator:
     from otpauth import create_app
     from otpauth.delivery import RecordingSender, delivery
     from otpauth.extensions import db
@@ -183,6 +183,7 @@ def app(redis_client, database_url: str, settings: dict) -> Iterator:
         "REDIS_CLIENT": redis_client,
         "RATELIMIT_ENABLED": False,
         "DELIVERY_SEND_DELAY": 0,  # inline sends start at once (each test drains the pool)
+        "AUDIT_SPOOL_DIR": str(tmp_path / "audit-spool"),  # no other test's (or run's) spool
         **settings,
     }
     if "REDIS_URL" in settings:
