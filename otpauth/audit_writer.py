@@ -61,6 +61,7 @@ class AuditWriter:
         self._wake = threading.Event()
         self._pid = 0  # the process whose writer thread runs (a fork has none)
         self._down_since: float | None = None  # the database refused the last batch
+        self._unspooled = False  # the spool directory failed (said once)
         AuditWriter.instances.add(self)
 
     def add(self, rows: list[dict[str, Any]]) -> None:
@@ -68,18 +69,26 @@ class AuditWriter:
         if self.interval <= 0:
             self.write(rows, session=True)
             return
-        with self._lock:
-            if self._pid != os.getpid():
-                self._start()
-            self.spool.append(rows)
-            self._waiting += len(rows)
-            full = self._waiting >= MAX_BATCH
+        try:
+            with self._lock:
+                if self._pid != os.getpid():
+                    self._start()
+                self.spool.append(rows)
+                self._waiting += len(rows)
+                full = self._waiting >= MAX_BATCH
+        except OSError as exc:  # no spool (a full disk, a read-only directory): SQL at once
+            if not self._unspooled:
+                log.error("audit: cannot spool to %s (%s); writing directly", self.spool_dir, exc)
+            self._unspooled = True
+            self.write(rows, session=True)
+            return
         if full:
             self._wake.set()
 
     def _start(self) -> None:
         """This process's spool file and writer thread (again in a forked child)."""
-        self._pid, self.spool = os.getpid(), SpoolFile.create(self.spool_dir)
+        self.spool = SpoolFile.create(self.spool_dir)
+        self._pid = os.getpid()
         thread = threading.Thread(target=self._run, name="otpauth-audit", daemon=True)
         thread.start()
         atexit.register(self.close)

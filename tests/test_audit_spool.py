@@ -110,3 +110,12 @@ def test_a_written_spool_is_replaced_by_a_new_file(
     login(auth, outbox)
     writer.flush()
     assert len(events(app)) == 8  # every event once, across the two files
+
+
+@pytest.mark.parametrize("settings", [{**SPOOLED, "AUDIT_SPOOL_DIR": "/proc/no-spool-here"}])
+def test_without_a_usable_spool_the_events_go_straight_to_sql(
+    app, auth, customer, outbox, settings, caplog
+):
+    login(auth, outbox)
+    assert "audit: cannot spool to /proc/no-spool-here" in caplog.text
+    assert len(events(app)) == 4  # written in their requests, none lost
