@@ -96,12 +96,15 @@ class AuditWriter:
     def _run(self) -> None:
         adopted_at = 0.0
         while True:
-            if time.monotonic() - adopted_at >= ADOPT_SECONDS:
-                self.adopt()
-                adopted_at = time.monotonic()
-            self._wake.wait(self.interval)
-            self._wake.clear()
-            self.flush()
+            try:
+                if time.monotonic() - adopted_at >= ADOPT_SECONDS:
+                    self.adopt()
+                    adopted_at = time.monotonic()
+                self._wake.wait(self.interval)
+                self._wake.clear()
+                self.flush()
+            except (OSError, SQLAlchemyError) as exc:  # the spool stays; the next turn retries
+                log.error("audit: the writer's turn failed (%s)", type(exc).__name__)
 
     def flush(self) -> None:
         """Copy this process's spool to SQL (the thread's loop, the exit, the tests)."""
@@ -149,8 +152,11 @@ class AuditWriter:
                 return True
             rows = chunk.rows
             if check_first and rows:
-                with self.app.app_context():
-                    rows = unwritten(rows)
+                try:
+                    with self.app.app_context():
+                        rows = unwritten(rows)
+                except SQLAlchemyError:
+                    return False  # the database is down: the next turn retries
                 check_first = False
             if rows and not self.insert(rows):
                 return False
