@@ -163,6 +163,7 @@ PARSERS: dict[str, Callable[[str, str], Any]] = {
     "DELIVERY_BREAKER_SECONDS": _int(1, 86400),
     "QUEUE_REDIS_URL": _text,
     "METRICS_TOKEN": _text,
+    "AUDIT_SPOOL_DIR": _text,
     # Pages for every customer.
     "LANGUAGES": _languages,
     "SITE_NAME": _text,
@@ -239,6 +240,7 @@ class Config:
     DELIVERY_BREAKER_SECONDS = 60
     QUEUE_REDIS_URL: str | None = None  # None: REDIS_URL
     METRICS_TOKEN: str | None = None
+    AUDIT_SPOOL_DIR: str | None = None  # None: instance/audit-spool (audit events not yet in SQL)
     LANGUAGES: tuple[str, ...] = SUPPORTED_LANGUAGES
     SITE_NAME = SERVICE_NAME
     SUPPORT_PHONE: str | None = None

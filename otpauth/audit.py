@@ -1,14 +1,15 @@
 """The audit trail: sign-in events written to SQL, never slowing or breaking a login.
 
 Views call ``record(...)``; the events of one request are handed to the app's
-``AuditWriter`` after the view has answered (one multi-row INSERT, batched across
-requests in production; see ``audit_writer``), and a failure to write them is logged,
-not raised.
+``AuditWriter`` after the view has answered (in production appended to the process's
+spool file, then written in batches by one multi-row INSERT; see ``audit_writer`` and
+``audit_spool``), and a failure to write them is logged, not raised.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from flask import Flask, Response, current_app, g, has_request_context, request
@@ -21,8 +22,9 @@ from .models import AuthEvent, Customer, utcnow
 
 log = logging.getLogger(__name__)
 WRITER_KEY = "otpauth.audit"
-# Seconds a production event may wait in its process's buffer (a fraction of a statement
-# per login instead of two transactions); the tests write each request's events at its end.
+# Seconds a production event may wait in its process's spool before its batch is written
+# (a fraction of a statement per login instead of two transactions); the tests write each
+# request's events at its end.
 DEFAULT_FLUSH_SECONDS = 1.0
 
 EVENTS = (
@@ -154,5 +156,6 @@ def init_app(app: Flask) -> None:
     interval = app.config.setdefault(
         "AUDIT_FLUSH_SECONDS", 0.0 if app.testing else DEFAULT_FLUSH_SECONDS
     )
-    app.extensions[WRITER_KEY] = AuditWriter(app, float(interval))
+    spool = app.config.get("AUDIT_SPOOL_DIR") or os.path.join(app.instance_path, "audit-spool")
+    app.extensions[WRITER_KEY] = AuditWriter(app, float(interval), spool)
     app.after_request(flush)

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from config import CUSTOMER_TYPES
 
-from . import authenticators, channels
+from . import authenticators, channels, cli_backup
 from . import customers as service
 from .contacts import InvalidContact, normalize_email, normalize_phone
 from .extensions import db
@@ -197,6 +197,7 @@ def init_app(app: Flask) -> None:
     """Register the command groups."""
     from . import cli_customers, cli_staff
 
+    cli_backup.init_app(app)
     cli_customers.register(customers)
     app.cli.add_command(customers)
     app.cli.add_command(audit_cli)

@@ -5,9 +5,9 @@ as fixtures only (importing this module as well makes pytest warn that it cannot
 its asserts; for type hints import it under ``TYPE_CHECKING``).
 
 - ``live_server``: the app (embedded fakeredis + the tests' migrated SQLite) served by
-  werkzeug's ``make_server`` in a thread on a free port of ``LIVE_SERVER_PORTS``
-  (default 18400-18499), the demo customer seeded, every message kept by a
-  ``RecordingSender`` (``live_server.code("email")`` is the latest code sent).
+  werkzeug's ``make_server`` in a thread on a free port the OS picks (port 0), the demo
+  customer seeded, every message kept by a ``RecordingSender``
+  (``live_server.code("email")`` is the latest code sent).
   Tests change its settings by overriding the ``live_settings`` fixture.
 - ``browser`` (one Chromium per test session, ``/usr/bin/chromium`` headless) and ``page``
   (a fresh context per test, 1280x800); ``new_page(...)`` for other sizes, locales or
@@ -26,7 +26,6 @@ they fail instead, so CI never skips them.
 from __future__ import annotations
 
 import os
-import socket
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -54,19 +53,6 @@ def missing(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"{reason} (CI must run the browser tests: see .ci/run)")
     pytest.skip(reason)
-
-
-def free_port() -> int:
-    """A port of LIVE_SERVER_PORTS (``low-high``) that nothing listens on."""
-    low, _, high = os.environ.get("LIVE_SERVER_PORTS", "18400-18499").partition("-")
-    for port in range(int(low), int(high or low) + 1):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in LIVE_SERVER_PORTS={low}-{high}")
 
 
 @dataclass
@@ -129,8 +115,8 @@ def live_server(sqlite_url: str, live_settings: dict) -> Iterator[LiveServer]:
         db.session.add(customer)
         db.session.commit()
         customer_id = customer.id
-    port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True)  # the OS picks a free port
+    port = server.server_port
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:

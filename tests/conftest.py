@@ -2,8 +2,9 @@
 
 Every app-level test runs twice, through the ``backend`` parameter:
 - ``embedded``: fakeredis (a fresh server per test) and SQLite;
-- ``servers``: the real Redis named by TEST_REDIS_URL (its own database number, flushed
-  before each test) and PostgreSQL named by TEST_DATABASE_URL (a database of the tests'
+- ``servers``: the real Redis named by TEST_REDIS_URL (a database of this run's own,
+  flushed before each test: the URL's number or the next one up that no other run holds,
+  see ``tests/redis_claim.py``) and PostgreSQL named by TEST_DATABASE_URL (a database of the tests'
   own, created and dropped here), or SQLite when that is unset.
 
 Without TEST_REDIS_URL the ``servers`` runs are skipped, so a newcomer's machine passes on
@@ -22,6 +23,7 @@ import pytest
 
 import config
 from otpauth.extensions import limiter
+from tests import redis_claim
 
 # The tests own their environment: nothing from the developer's shell leaks in.
 for _name in [*config.PARSERS, "OTPAUTH_ENV"]:
@@ -67,7 +69,7 @@ def fresh_limiter() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def written_audit() -> Iterator[None]:
-    """Apps on the production profile batch their audit rows: write them before the next
+    """Apps on the production profile spool their audit rows: write them before the next
     test empties the tables, so no test sees another's events."""
     yield
     from otpauth.audit_writer import AuditWriter
@@ -81,10 +83,24 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def require_real_redis() -> str:
-    """TEST_REDIS_URL, or skip (on a newcomer's machine) / fail (in CI)."""
+    """This run's database on TEST_REDIS_URL's server, or skip (on a newcomer's machine) /
+    fail (in CI)."""
     if not TEST_REDIS_URL:
         pytest.skip("TEST_REDIS_URL is not set: real-Redis run skipped")
-    return TEST_REDIS_URL
+    if not _CLAIM:
+        try:
+            _CLAIM.append(redis_claim.claim(TEST_REDIS_URL))
+        except redis_claim.NoFreeDatabase as exc:
+            pytest.fail(str(exc))
+    return _CLAIM[0].url
+
+
+_CLAIM: list[redis_claim.Claim] = []  # this run's database, claimed at its first use
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for held in _CLAIM:
+        held.release()
 
 
 @pytest.fixture(scope="session")
@@ -149,7 +165,7 @@ def redis_client(backend: str) -> Iterator:
         return
     import redis
 
-    client = redis.Redis.from_url(TEST_REDIS_URL)
+    client = redis.Redis.from_url(require_real_redis())
     client.ping()  # unreachable in CI: the test fails here, it is not skipped
     client.flushdb()
     yield client
@@ -171,7 +187,7 @@ def settings() -> dict:
 
 
 @pytest.fixture
-def app(redis_client, database_url: str, settings: dict) -> Iterator:
+def app(redis_client, database_url: str, settings: dict, tmp_path) -> Iterator:
     from otpauth import create_app
     from otpauth.delivery import RecordingSender, delivery
     from otpauth.extensions import db
@@ -183,6 +199,7 @@ def app(redis_client, database_url: str, settings: dict) -> Iterator:
         "REDIS_CLIENT": redis_client,
         "RATELIMIT_ENABLED": False,
         "DELIVERY_SEND_DELAY": 0,  # inline sends start at once (each test drains the pool)
+        "AUDIT_SPOOL_DIR": str(tmp_path / "audit-spool"),  # no other test's (or run's) spool
         **settings,
     }
     if "REDIS_URL" in settings:

@@ -2,23 +2,26 @@
 
 Started with ``redis-server --cluster-enabled yes`` (three processes, no persistence, in a
 temporary directory) and ``redis-cli --cluster create``; stopped with ``shutdown nosave``.
+Its ports are free ones the OS hands out (each with its bus port, + 10000, free too); if
+another process takes one before the node binds it, the cluster starts again elsewhere.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
-# The ports this project's tests may use for cluster nodes (each also needs port + 10000).
-PORT_SETS = ((7101, 7102, 7103), (7104, 7105, 7106))
+from tests.ports import free_ports, redis_is_ours, stop_pidfiles
+
 START_TIMEOUT_SECONDS = 30
+START_ATTEMPTS = 3  # a port taken between the OS's answer and the node's bind: new ports
 
 
 @dataclass
@@ -42,21 +45,9 @@ class Cluster:
         return result.stdout
 
     def stop(self) -> None:
-        for port in self.ports:
-            self.cli(port, "shutdown", "nosave")
+        """Stop the nodes this cluster started (by their pid: a port may be another's)."""
+        stop_pidfiles(Path(self.directory))
         shutil.rmtree(self.directory, ignore_errors=True)
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) != 0
-
-
-def _ports() -> tuple[int, ...]:
-    for ports in PORT_SETS:
-        if all(_free(p) and _free(p + 10000) for p in ports):
-            return ports
-    pytest.fail(f"no free set of Redis Cluster ports among {PORT_SETS}")
 
 
 def require_redis_server() -> None:
@@ -69,12 +60,17 @@ def require_redis_server() -> None:
 
 
 def start_cluster() -> Cluster:
-    """Start three masters, join them into one cluster, wait until it serves every slot."""
+    """Start three masters on free ports, join them into one cluster, wait until it
+    serves every slot."""
     require_redis_server()
-    cluster = Cluster(_ports(), tempfile.mkdtemp(prefix="otpauth-cluster-"))
+    for _ in range(START_ATTEMPTS):
+        cluster = Cluster(free_ports(3, bus=True), tempfile.mkdtemp(prefix="otpauth-cluster-"))
+        if all(_start_node(cluster.directory, port) for port in cluster.ports):
+            break
+        cluster.stop()
+    else:
+        pytest.fail(f"no Redis Cluster node started in {START_ATTEMPTS} attempts")
     try:
-        for port in cluster.ports:
-            _start_node(cluster.directory, port)
         nodes = [f"127.0.0.1:{p}" for p in cluster.ports]
         subprocess.run(
             ["redis-cli", "--cluster", "create", *nodes, "--cluster-replicas", "0"]
@@ -90,16 +86,19 @@ def start_cluster() -> Cluster:
     return cluster
 
 
-def _start_node(directory: str, port: int) -> None:
+def _start_node(directory: str, port: int) -> bool:
+    """Start one node; whether it is the one answering on ``port``."""
+    pidfile = Path(directory, f"{port}.pid")
     subprocess.run(
         ["redis-server", "--port", str(port), "--bind", "127.0.0.1"]
         + ["--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{port}.conf"]
         + ["--save", "", "--appendonly", "no", "--daemonize", "yes", "--dir", directory]
-        + ["--logfile", os.path.join(directory, f"{port}.log")],
+        + ["--logfile", os.path.join(directory, f"{port}.log"), "--pidfile", str(pidfile)],
         check=True,
         capture_output=True,
         timeout=30,
     )
+    return redis_is_ours(port, pidfile)
 
 
 def _wait_ok(cluster: Cluster) -> None:

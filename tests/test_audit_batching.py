@@ -40,7 +40,9 @@ def test_events_wait_in_the_buffer_and_go_in_one_insert(app, auth, customer, out
 
 
 @pytest.mark.parametrize("settings", [BATCHED])
-def test_a_failed_batch_is_logged_not_raised(app, auth, customer, outbox, monkeypatch, caplog):
+def test_a_refused_batch_is_logged_kept_and_written_later(
+    app, auth, customer, outbox, monkeypatch, caplog
+):
     from sqlalchemy import text
 
     from otpauth import audit_writer
@@ -49,10 +51,13 @@ def test_a_failed_batch_is_logged_not_raised(app, auth, customer, outbox, monkey
     monkeypatch.setattr(audit_writer, "INSERT", text("INSERT INTO no_such_table VALUES (1)"))
     app.extensions["otpauth.audit"].flush()
     assert "audit: could not write 4 event(s)" in caplog.text
+    app.extensions["otpauth.audit"].flush()  # refused again: no second line
+    assert caplog.text.count("audit: could not write") == 1 and events(app) == []
     monkeypatch.undo()
-    login(auth, outbox)  # the next batch is written as usual
+    login(auth, outbox)  # the spooled batch is written with the next one, once
     app.extensions["otpauth.audit"].flush()
-    assert sorted(e.event for e in events(app)) == sorted(LOGIN_EVENTS)
+    assert sorted(e.event for e in events(app)) == sorted(LOGIN_EVENTS * 2)
+    assert "audit: writing again after" in caplog.text
 
 
 @pytest.mark.parametrize("settings", [BATCHED])

@@ -12,9 +12,8 @@ from urllib.parse import quote
 import pytest
 
 from otpauth import ROOT
+from tests.ports import listening_socket
 from tests.security_support import EMAIL, code_in, csrf_token
-
-GUNICORN_PORT = 18010
 
 
 @pytest.mark.parametrize(
@@ -106,26 +105,43 @@ def test_oversized_body_is_413_with_connection_close(app, client):
 
 @pytest.fixture
 def gunicorn(tmp_path):
-    """The app under gunicorn's threaded worker (keep-alive on), on a loopback port."""
+    """The app under gunicorn's threaded worker (keep-alive on), on a socket of the test's
+    own (a free port, handed over as ``fd://``: no other server can be on it)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OTPAUTH", "REDIS"))}
     env.update(OTPAUTH_ENV="testing", DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite")
     binary = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     args = [binary, "-k", "gthread", "--threads", "2", "-w", "1", "--keep-alive", "30"]
-    args += ["-b", f"127.0.0.1:{GUNICORN_PORT}", "wsgi:app"]
+    listener = listening_socket()
+    port = listener.getsockname()[1]
+    args += ["-b", f"fd://{listener.fileno()}", "wsgi:app"]
     process = subprocess.Popen(
-        args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        args,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        pass_fds=[listener.fileno()],
     )
+    listener.close()  # gunicorn has its own copy
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", GUNICORN_PORT), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.2)  # waiting for the server to listen, not measuring anything
-        yield GUNICORN_PORT
+        wait_for_http(port)
+        yield port
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def wait_for_http(port: int) -> None:
+    """Until the server answers an HTTP request (the socket accepts before it does)."""
+    for _ in range(150):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+                conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                if conn.recv(12).startswith(b"HTTP/1."):
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)  # waiting for the server to answer, not measuring anything
 
 
 def test_gunicorn_closes_the_connection_after_an_early_413(gunicorn):
