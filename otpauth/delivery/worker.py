@@ -40,6 +40,9 @@ class AppWorker(SimpleWorker):
     every key RQ writes."""
 
     log_result_lifespan = False
+    # RQ waits up to 60 s between tries at a lost Redis: back to work within 2 s instead
+    # (its lines about it are filtered; ``pulse.Outage`` says it once).
+    max_connection_wait_time = 2.0
 
     def __init__(self, queues: list[Queue], *, app: Flask, **kwargs: Any) -> None:
         # The description is fixed per job and never carries arguments; still, keep it out.
