@@ -15,11 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from rq.scheduler import RQScheduler
 
 from otpauth import audit
 from otpauth.delivery.ledger import sweep
 from otpauth.delivery.pulse import Outage, Pulse
-from otpauth.delivery.queue import LIVE_SECONDS, get_queue, queue_stats
+from otpauth.delivery.queue import LIVE_SECONDS, beat, get_queue, queue_stats
 from otpauth.delivery.worker import build_worker
 from tests.conftest import TEST_REDIS_URL
 from tests.redis_server import RedisServer
@@ -164,3 +165,19 @@ def test_a_sigkilled_worker_leaves_nothing_behind_and_the_next_one_sends(
         second.terminate()
         second.wait(timeout=30)
     assert "Traceback" not in log.read_text()
+
+
+def test_a_killed_workers_scheduler_lock_is_taken_over_at_once(app, redis_client):
+    """The lock names its holder; one that no longer beats does not hold up the retries."""
+    with app.app_context():
+        worker = build_worker(app)
+    key = RQScheduler.get_locking_key(worker.queues[0].name)
+    redis_client.set(key, "killed-worker", ex=61)  # what a SIGKILLed worker leaves
+    pulse = Pulse(worker.name, worker.queues, worker.connection, Outage())
+    pulse.tick()
+    assert redis_client.get(key) == worker.name.encode()
+    beat(redis_client, "live-worker")
+    redis_client.set(key, "live-worker", ex=61)
+    other = Pulse("another", worker.queues, worker.connection, Outage())
+    other.tick()
+    assert redis_client.get(key) == b"live-worker"  # a live holder keeps it

@@ -7,8 +7,9 @@ worker left it orphaned, holding the dead worker's connection and taking jobs. H
 same RQ steps (``RQScheduler``'s lock, heartbeat and ``enqueue_scheduled_jobs``) run every
 second on a thread of the worker process itself: it cannot outlive the worker, a Redis
 error is caught and retried on the next tick, and RQ's lock keeps two workers from
-enqueueing one retry twice. A retry lost anyway (Redis restarted empty) is found by the
-ledger's sweep (``ledger``) and audited ``lost``.
+enqueueing one retry twice (a lock whose holder stopped beating is freed at once). A
+retry lost anyway (Redis restarted empty) is found by the ledger's sweep (``ledger``) and
+audited ``lost``.
 
 The same tick beats the worker's heartbeat (``queue.beat``) every ``BEAT_SECONDS``, and
 ``Outage`` makes a Redis outage one log line when it starts and one when it ends.
@@ -23,9 +24,10 @@ import time
 import redis
 from rq.queue import Queue
 from rq.scheduler import RQScheduler
+from rq.scripts import release_lock
 
 from ..errors import scrubbed_traceback
-from .queue import BEAT_SECONDS, beat, forget
+from .queue import BEAT_SECONDS, alive, beat, forget
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 1.0  # RQ's own scheduler interval
@@ -71,7 +73,10 @@ class Pulse:
         self, name: str, queues: list[Queue], connection: redis.Redis, outage: Outage
     ) -> None:
         self.name, self.connection, self.outage = name, connection, outage
-        self.scheduler = RQScheduler(queues, connection=connection, logging_level="WARNING")
+        self.queue_names = [queue.name for queue in queues]
+        self.scheduler = RQScheduler(
+            queues, connection=connection, logging_level="WARNING", name=name
+        )
         self.stopped = threading.Event()
         self._next_beat = 0.0
         self._thread = threading.Thread(target=self._run, name="otpauth-pulse", daemon=True)
@@ -112,7 +117,23 @@ class Pulse:
     def enqueue_due(self) -> None:
         """RQ's scheduler step: hold (or take over) the lock, then enqueue due retries."""
         if not self.scheduler.acquired_locks:
+            self.free_locks_of_the_dead()
             self.scheduler.acquire_locks()
         if self.scheduler.acquired_locks:
             self.scheduler.heartbeat()
             self.scheduler.enqueue_scheduled_jobs()
+
+    def free_locks_of_the_dead(self) -> None:
+        """A scheduler lock held by a worker that no longer beats (killed) is freed now,
+        rather than when its TTL (61 s) runs out: retries due meanwhile are not held up.
+
+        Each worker's scheduler is named after it, so the lock names its holder; RQ's own
+        compare-and-delete frees it only if that holder still has it.
+        """
+        for queue_name in self.queue_names:
+            key = RQScheduler.get_locking_key(queue_name)
+            holder = self.connection.get(key)
+            if isinstance(holder, bytes):
+                holder = holder.decode()
+            if holder and not alive(self.connection, holder):
+                release_lock(self.connection, key, holder)

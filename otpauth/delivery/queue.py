@@ -84,6 +84,12 @@ def beat(connection: redis.Redis, name: str, now: float | None = None) -> None:
         pipe.execute()
 
 
+def alive(connection: redis.Redis, name: str, now: float | None = None) -> bool:
+    """Whether worker ``name`` beat within ``LIVE_SECONDS``."""
+    last = connection.zscore(WORKERS_KEY, name)
+    return last is not None and last >= (time.time() if now is None else now) - LIVE_SECONDS
+
+
 def forget(connection: redis.Redis, name: str) -> None:
     """Worker ``name`` stopped on purpose: it stops counting at once."""
     connection.zrem(WORKERS_KEY, name)
