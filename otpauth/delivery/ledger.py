@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 
 import redis
 from flask import Flask, current_app
-from sqlalchemy import and_, exists, select
+from sqlalchemy import Row, and_, exists, select
 from sqlalchemy.orm import aliased
 
 from .. import audit
@@ -41,14 +41,16 @@ HORIZON = timedelta(days=1)  # older hand-offs are history, not lost jobs to rep
 BATCH = 500
 
 
-def lost_handoffs(cutoff: datetime, limit: int = BATCH) -> list[AuthEvent]:
-    """Customers' ``otp_queued`` events older than ``cutoff`` with no outcome (oldest first)."""
+def lost_handoffs(cutoff: datetime, limit: int = BATCH) -> list[Row]:
+    """Customers' hand-offs (``otp_queued``) older than ``cutoff`` with no outcome, oldest
+    first: their delivery_id, customer_id, channel and contact_hash."""
     outcome = aliased(AuthEvent)
     answered = exists().where(
         and_(outcome.delivery_id == AuthEvent.delivery_id, outcome.event != "otp_queued")
     )
+    columns = (AuthEvent.delivery_id, AuthEvent.customer_id, AuthEvent.channel)
     query = (
-        select(AuthEvent)
+        select(*columns, AuthEvent.contact_hash)
         .where(
             AuthEvent.event == "otp_queued",
             AuthEvent.at < cutoff,
@@ -60,7 +62,7 @@ def lost_handoffs(cutoff: datetime, limit: int = BATCH) -> list[AuthEvent]:
         .order_by(AuthEvent.at)
         .limit(limit)
     )
-    return list(db.session.scalars(query))
+    return list(db.session.execute(query).all())
 
 
 def sweep(now: datetime | None = None) -> int:
