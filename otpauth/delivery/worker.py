@@ -145,6 +145,7 @@ def worker_command(burst: bool) -> None:
     app.extensions[SWEEPER_KEY].ensure_started()
     outage = Outage()
     while not serve(app, outage, burst):
+        time.sleep(1)  # whatever ended RQ's loop, never a busy loop of restarts
         wait_for_redis(queue_connection(), outage)
 
 
