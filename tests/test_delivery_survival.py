@@ -26,7 +26,7 @@ from tests.conftest import TEST_REDIS_URL
 from tests.redis_server import RedisServer
 from tests.test_delivery_ledger import later
 
-pytest_plugins = ("tests.delivery_fixtures",)
+pytest_plugins = ("tests.delivery_fixtures", "tests.admin_fixtures")
 pytestmark = pytest.mark.parametrize("backend", ["servers"], indirect=True)
 ROOT = Path(__file__).resolve().parent.parent
 FAIL_451 = "451 4.3.0 Try again later"
@@ -181,3 +181,12 @@ def test_a_killed_workers_scheduler_lock_is_taken_over_at_once(app, redis_client
     other = Pulse("another", worker.queues, worker.connection, Outage())
     other.tick()
     assert redis_client.get(key) == b"live-worker"  # a live holder keeps it
+
+
+def test_the_overview_shows_live_workers_plainly_and_none_as_a_warning(app, as_support):
+    html = as_support.get("/admin/").get_data(as_text=True)
+    assert 'data-problem="no-worker"' in html and "0: no delivery worker" in html
+    with app.app_context():
+        beat(get_queue().connection, "worker-1")
+    html = as_support.get("/admin/").get_data(as_text=True)
+    assert "Workers</dt><dd>1</dd>" in html and "no-worker" not in html
