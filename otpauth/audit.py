@@ -64,7 +64,8 @@ EVENTS = (
     "customers_imported",
 )
 # Why a send failed (``reason`` of otp_send_failed); other events may carry their own.
-SEND_FAILURE_REASONS = ("permanent", "retries_exhausted", "expired")
+# ``lost``: handed to delivery, then never sent nor failed (found by delivery.ledger).
+SEND_FAILURE_REASONS = ("permanent", "retries_exhausted", "expired", "lost")
 
 
 def record(
@@ -75,8 +76,12 @@ def record(
     contact_hash: str | None = None,
     staff_id: int | None = None,
     reason: str | None = None,
+    delivery_id: str | None = None,
 ) -> None:
-    """Queue one event for writing at the end of the request."""
+    """Queue one event for writing at the end of the request.
+
+    ``delivery_id``: the code's id on a delivery event (``otp_queued`` and its outcome).
+    """
     if event not in EVENTS:
         raise ValueError(f"unknown audit event {event!r}")
     metrics.count_event(event, channel)
@@ -88,6 +93,7 @@ def record(
         "contact_hash": contact_hash,
         "staff_id": staff_id,
         "reason": reason,
+        "delivery_id": delivery_id,
         "ip": None,
         "user_agent": None,
     }

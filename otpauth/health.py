@@ -1,4 +1,8 @@
-"""``GET /healthz``: is the database and is Redis answering? (Queue mode: the queue too.)"""
+"""``GET /healthz``: is the database and is Redis answering? (Queue mode: the queue too.)
+
+200 ``"status": "ok"``; 200 ``"degraded"`` in queue mode when no delivery worker lives
+(the ``problem`` named); 503 ``"unavailable"`` naming the part that is down.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from . import metrics
+from .delivery.queue import queue_stats
 from .extensions import db, limiter
 from .redis import get_redis
 
@@ -44,12 +49,15 @@ def healthz() -> tuple[Response, int]:
 
 
 def queue_report() -> dict[str, str | int]:
-    """Queue mode: jobs waiting and live workers (no worker is reported, not unhealthy)."""
-    from .delivery.queue import queue_stats
-
+    """Queue mode: jobs waiting and live workers (those that beat in the last
+    ``LIVE_SECONDS``). No worker is ``"status": "degraded"`` with the problem named: codes
+    are not sent, but the instance serves (still 200, so the load balancer keeps it)."""
     try:
         depth, workers = queue_stats()
     except redis.RedisError as exc:
         log.error("healthz: queue unavailable: %s", type(exc).__name__)
         return {"queue": "unavailable"}
-    return {"queue_depth": depth, "workers": workers}
+    report: dict[str, str | int] = {"queue_depth": depth, "workers": workers}
+    if workers == 0:
+        report.update(status="degraded", problem="no delivery worker")
+    return report

@@ -79,10 +79,10 @@ def live_families() -> list[GaugeMetricFamily]:
         if c["DELIVERY_MODE"] == "queue":
             from .delivery.queue import queue_stats
 
-            depth, workers = queue_stats()
-        else:
+            depth, workers = queue_stats()  # workers that beat in the last 15 s
+        else:  # the send threads of this web process: they live and die with it
             pool = delivery().pool
-            depth, workers = (pool.pending if pool else 0), 0
+            depth, workers = (pool.pending, pool.workers) if pool else (0, 0)
         sent = gates().sms_this_hour()
         breakers = gates().breakers_open()
     except redis.RedisError:
@@ -95,7 +95,11 @@ def live_families() -> list[GaugeMetricFamily]:
         breaker.add_metric([channel], int(is_open))
     return [
         gauge("otpauth_queue_depth", "Codes waiting to be sent", value=depth),
-        gauge("otpauth_queue_workers", "Live delivery workers (queue mode)", value=workers),
+        gauge(
+            "otpauth_queue_workers",
+            "Live delivery workers (queue: heartbeat within 15 s; inline: send threads)",
+            value=workers,
+        ),
         gauge("otpauth_sms_sent_this_hour", "SMS counted this clock hour", value=sent),
         gauge("otpauth_sms_max_per_hour", "SMS_MAX_PER_HOUR", value=c["SMS_MAX_PER_HOUR"]),
         breaker,

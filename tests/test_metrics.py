@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from otpauth.delivery.queue import beat, queue_connection
 from tests.security_support import login
 
 pytest_plugins = ("tests.delivery_fixtures",)
@@ -100,17 +101,25 @@ def test_healthz_reports_queue_depth_and_workers(app, client, auth, customer, ru
     auth.request()
     auth.request("nobody@example.com")
     report = client.get("/healthz")
-    assert report.status_code == 200  # no worker is not unhealthy
+    assert report.status_code == 200  # no worker is not unhealthy: degraded, and named
     assert report.get_json() == {
-        "status": "ok",
+        "status": "degraded",
+        "problem": "no delivery worker",
         "database": "ok",
         "redis": "ok",
         "queue_depth": 2,
         "workers": 0,
     }
-    assert value(scrape(client), "otpauth_queue_depth") == 2
+    text = scrape(client)
+    assert value(text, "otpauth_queue_depth") == 2
+    assert "otpauth_queue_workers 0.0" in text
     run_worker()
-    assert client.get("/healthz").get_json()["queue_depth"] == 0
+    with app.app_context():
+        beat(queue_connection(), "worker-1")  # what a running worker's pulse does
+    report = client.get("/healthz").get_json()
+    assert (report["status"], report["queue_depth"], report["workers"]) == ("ok", 0, 1)
+    assert "problem" not in report
+    assert value(scrape(client), "otpauth_queue_workers") == 1
 
 
 @pytest.mark.parametrize("backend", ["servers"], indirect=True)

@@ -118,7 +118,13 @@ def _issue_and_send(
         _audit_refusal(channel, tag, customer_id)
         log.info("otp: %s refused for contact %s (%s)", channel, tag[:8], result.status)
         return Issued(tag, result)
-    audit.record("otp_queued", customer_id=result.customer_id, channel=channel, contact_hash=tag)
+    audit.record(  # the ledger's entry: its outcome repeats the delivery_id (delivery.ledger)
+        "otp_queued",
+        customer_id=result.customer_id,
+        channel=channel,
+        contact_hash=tag,
+        delivery_id=code_id,
+    )
     deadline = time.time() + current_app.config["OTP_TTL_SECONDS"]
     job = SendJob(channel, tag, code_id, code, result.customer_id, deadline, current_language(), to)
     delivery().dispatch(job)

@@ -20,6 +20,7 @@ from .. import channels
 from ..i18n import current_language
 from .base import DeliveryError, FailingSender, Message, RecordingSender, Sender, SendJob
 from .gates import Gates
+from .ledger import SWEEPER_KEY, Sweeper
 from .pool import SendPool, defer, hand_over
 
 __all__ = [
@@ -147,6 +148,10 @@ def init_app(app: Flask) -> None:
     # gates: breakers and SMS budget read once a second per process (0 in tests: each read
     # sees what the test just wrote; tests/test_delivery_state.py covers the cache itself).
     app.config.setdefault("DELIVERY_STATE_CACHE_SECONDS", 0.0 if app.testing else 1.0)
+    # ledger: a hand-off with no outcome this long after its code died is audited ``lost``;
+    # looked for every DELIVERY_SWEEP_SECONDS (0: never by itself; the tests call sweep()).
+    app.config.setdefault("DELIVERY_LOST_GRACE_SECONDS", 30)
+    app.config.setdefault("DELIVERY_SWEEP_SECONDS", 0.0 if app.testing else 15.0)
     if app.config["DELIVERY_MODE"] == "queue" and uses_embedded_redis(app):
         from config import ConfigError
 
@@ -169,6 +174,9 @@ def init_app(app: Flask) -> None:
         open_seconds=app.config["DELIVERY_BREAKER_SECONDS"],
         state_seconds=app.config["DELIVERY_STATE_CACHE_SECONDS"],
     )
+    sweeper = Sweeper(app, app.config["DELIVERY_SWEEP_SECONDS"])
+    app.extensions[SWEEPER_KEY] = sweeper
+    app.before_request(sweeper.ensure_started)
     if pool is not None:
         # Registered before audit's writer, so it runs after it (Flask runs them in reverse).
         app.after_request(partial(hand_over, pool))

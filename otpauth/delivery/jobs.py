@@ -1,7 +1,8 @@
 """The worker's job: open a sealed ``SendJob`` and try it once under the delivery policy.
 
 The policy (``policy.deliver``) decides and audits; this module maps its outcome onto RQ:
-a temporary failure with time left becomes a ``Retry`` with backoff, a final failure
+a temporary failure with time left becomes a ``Retry`` with backoff (RQ schedules it; the
+worker's ``pulse`` thread moves it into the queue when due), a final failure
 fails the RQ job (``DeliveryFailed``, which the worker records without a traceback: the
 policy has already written the one WARNING line), anything else finishes it.
 """

@@ -44,7 +44,7 @@ class Outcome(Enum):
     SENT = "sent"
     NO_RECIPIENT = "dropped: no recipient"
     SKIPPED = "skipped: code no longer live"
-    RETRY = "failed: will retry"
+    RETRY = "failed"  # the log line's detail says when the next try comes
     FAILED = "failed for good"
 
 
@@ -108,6 +108,8 @@ def deliver(job: SendJob, next_retry_in: float | None = None) -> Outcome:
         render_message(
             job.channel, channels.get(job.channel).placeholder or "", job.code, job.locale
         )
+        if job.customer_id:  # a customer's code (deactivated, contact changed): say so
+            _audit("otp_send_skipped", job, Recipient(int(job.customer_id), ""), "no_recipient")
         return _done(job, None, Outcome.NO_RECIPIENT, started)
     if time.time() >= job.deadline:
         return _give_up(job, customer, "expired", "the code expired before it went out", started)
@@ -156,7 +158,8 @@ def _send(
         _feed_breaker(gates(), job.channel, ok=False)
         reason = failure_reason(exc, next_retry_in, job.deadline)
         if reason is None:
-            return _done(job, customer, Outcome.RETRY, started, detail=str(exc))
+            retry = f"will retry in {next_retry_in:g} s"
+            return _done(job, customer, Outcome.RETRY, started, detail=f"{retry}: {exc}")
         return _give_up(job, customer, reason, str(exc), started)
     metrics.observe_delivery(job.channel, time.perf_counter() - sent)
     _feed_breaker(gates(), job.channel, ok=True)
@@ -197,6 +200,7 @@ def _audit(event: str, job: SendJob, customer: Recipient, reason: str | None = N
         channel=job.channel,
         contact_hash=job.tag,
         reason=reason,
+        delivery_id=job.code_id,
     )
 
 

@@ -5,6 +5,9 @@ everyone, and the worker drops a job with no recipient. The job's keys live no l
 the code it carries: the job ``ttl`` (time allowed in the queue), ``failure_ttl`` (a
 failed job kept for inspection) and the sealed job's deadline are all the code's lifetime,
 and a sent job's result is not kept.
+
+Workers prove they live by ``beat`` (``pulse`` calls it every ``BEAT_SECONDS``), and
+``queue_stats`` counts those that beat lately: /healthz, /metrics and the console read it.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ import time
 import redis
 from flask import current_app
 from rq import Queue
-from rq.worker_registration import WORKERS_BY_QUEUE_KEY
 
 from ..redis import queue_redis
 from .base import SendJob
@@ -23,6 +25,10 @@ from .sealing import seal
 
 QUEUE_NAME = "otpauth-delivery"
 JOB_FUNCTION = "otpauth.delivery.jobs.deliver"
+# Live workers: sorted set of worker name -> last beat (epoch s) [TTL: LIVE_SECONDS].
+WORKERS_KEY = "delivery:{workers}"
+BEAT_SECONDS = 5  # how often each worker beats
+LIVE_SECONDS = 15  # a worker silent this long is not counted (three beats missed)
 
 
 def queue_connection() -> redis.Redis:
@@ -63,21 +69,38 @@ def enqueue(job: SendJob) -> str:
     return rq_job.id
 
 
-def queue_stats() -> tuple[int, int]:
-    """Jobs waiting, and live workers on the delivery queue.
+def beat(connection: redis.Redis, name: str, now: float | None = None) -> None:
+    """Worker ``name`` is alive now: one round trip, every ``BEAT_SECONDS`` (``pulse``).
 
-    A worker killed outright stays in RQ's registration set until another cleans it up, so
-    only members whose heartbeat key still exists count.
+    A sorted set of workers by their last beat, kept ``LIVE_SECONDS``: a worker killed
+    outright stops counting within that (RQ's own registration lives 420 s), and a flushed
+    Redis has the worker counted again at its next beat.
     """
+    now = time.time() if now is None else now
+    with connection.pipeline(transaction=False) as pipe:
+        pipe.zadd(WORKERS_KEY, {name: now})
+        pipe.zremrangebyscore(WORKERS_KEY, "-inf", now - LIVE_SECONDS)
+        pipe.expire(WORKERS_KEY, LIVE_SECONDS)
+        pipe.execute()
+
+
+def alive(connection: redis.Redis, name: str, now: float | None = None) -> bool:
+    """Whether worker ``name`` beat within ``LIVE_SECONDS``."""
+    last = connection.zscore(WORKERS_KEY, name)
+    return last is not None and last >= (time.time() if now is None else now) - LIVE_SECONDS
+
+
+def forget(connection: redis.Redis, name: str) -> None:
+    """Worker ``name`` stopped on purpose: it stops counting at once."""
+    connection.zrem(WORKERS_KEY, name)
+
+
+def queue_stats(now: float | None = None) -> tuple[int, int]:
+    """Jobs waiting, and workers that beat within ``LIVE_SECONDS``: one round trip."""
+    now = time.time() if now is None else now
     queue = get_queue()
-    connection = queue.connection
-    pipe = connection.pipeline(transaction=False)
-    pipe.llen(queue.key)
-    pipe.smembers(WORKERS_BY_QUEUE_KEY % QUEUE_NAME)
-    depth, members = pipe.execute()
-    if not members:
-        return int(depth), 0
-    pipe = connection.pipeline(transaction=False)
-    for member in members:
-        pipe.exists(member)
-    return int(depth), sum(pipe.execute())
+    with queue.connection.pipeline(transaction=False) as pipe:
+        pipe.llen(queue.key)
+        pipe.zcount(WORKERS_KEY, now - LIVE_SECONDS, "+inf")
+        depth, workers = pipe.execute()
+    return int(depth), int(workers)

@@ -5,11 +5,17 @@ SMTP connection and Twilio's HTTP session live on between messages (the sender o
 the app's). Each job runs inside an app context of its own (fresh database session).
 The log has one line per message, the policy's (masked contact, channel, outcome,
 latency); RQ's own per-job lines are turned down to warnings.
+
+One process, no children: RQ's scheduler runs on a thread of it (``pulse``, which says why),
+with the heartbeat; the ledger's sweep runs on another (``ledger``). When RQ's loop gives up
+on a Redis error, the worker waits for Redis and serves again rather than exiting; a Redis
+outage is one line when it starts and one when it ends.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import click
@@ -22,6 +28,8 @@ from rq.queue import Queue
 from rq.worker_registration import REDIS_WORKER_KEYS, WORKERS_BY_QUEUE_KEY
 
 from .jobs import DeliveryFailed
+from .ledger import SWEEPER_KEY
+from .pulse import Outage, Pulse, QuietOutages
 from .queue import get_queue, queue_connection
 
 log = logging.getLogger(__name__)
@@ -32,12 +40,20 @@ class AppWorker(SimpleWorker):
     every key RQ writes."""
 
     log_result_lifespan = False
+    # RQ waits up to 60 s between tries at a lost Redis: back to work within 2 s instead
+    # (its lines about it are filtered; ``pulse.Outage`` says it once).
+    max_connection_wait_time = 2.0
 
     def __init__(self, queues: list[Queue], *, app: Flask, **kwargs: Any) -> None:
         # The description is fixed per job and never carries arguments; still, keep it out.
         kwargs.setdefault("log_job_description", False)
         super().__init__(queues, **kwargs)
         self.flask_app = app
+        self.stop_asked = False  # a signal asked it to stop (else a Redis error ended work)
+
+    def request_stop(self, signum: Any = None, frame: Any = None) -> None:
+        self.stop_asked = True
+        super().request_stop(signum, frame)
 
     def execute_job(self, job: Job, queue: Queue) -> None:
         with self.flask_app.app_context():
@@ -125,4 +141,38 @@ def worker_command(burst: bool) -> None:
     except redis.RedisError as exc:
         raise click.ClickException(f"cannot reach Redis at REDIS_URL: {exc}") from None
     log.info("delivery worker: serving queue %s", get_queue().name)
-    build_worker(app).work(burst=burst, with_scheduler=True, logging_level="WARNING")
+    logging.getLogger("rq.worker").addFilter(QuietOutages())
+    app.extensions[SWEEPER_KEY].ensure_started()
+    outage = Outage()
+    while not serve(app, outage, burst):
+        time.sleep(1)  # whatever ended RQ's loop, never a busy loop of restarts
+        wait_for_redis(queue_connection(), outage)
+
+
+def serve(app: Flask, outage: Outage, burst: bool) -> bool:
+    """Run RQ's loop with the pulse beside it; True when it ended as it should (a signal,
+    burst done), False when a Redis error ended it."""
+    worker = build_worker(app)
+    pulse = Pulse(worker.name, worker.queues, worker.connection, outage)
+    pulse.tick()  # counted from the start, and retries already due go first
+    pulse.start()
+    try:
+        worker.work(burst=burst, logging_level="WARNING")
+    except redis.RedisError as exc:  # raised outside RQ's own handling (its teardown)
+        outage.down(exc)
+    finally:
+        pulse.stop()
+    return burst or worker.stop_asked
+
+
+def wait_for_redis(client: redis.Redis, outage: Outage) -> None:
+    """Block until Redis answers (the outage was logged once already)."""
+    while True:
+        try:
+            client.ping()
+        except redis.RedisError as exc:
+            outage.down(exc)
+            time.sleep(1)
+            continue
+        outage.up()
+        return
