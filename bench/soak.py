@@ -10,9 +10,10 @@ master and workers, the RQ worker and its children, redis-server, the sink) and 
 (the last 8 of 10 minutes; the first 2 are warm-up, while Redis fills to its steady state)
 and its growth; exit status 1 when one grows more than 5 %.
 
-Steady state needs bounded keys: the logins cycle through C x 150 customers and as many
-client addresses (each logs in every ~150 s: within the per-contact and per-IP limits), and
-sessions idle out after 60 s and codes after 60 s (SESSION_IDLE_SECONDS, OTP_TTL_SECONDS).
+Steady state needs bounded keys: the logins cycle through C x 90 customers and as many
+client addresses (each logs in every ~90 s; OTP_MAX_REQUESTS is 20 here, so the per-contact
+limit never refuses them), and sessions and codes live 60 s (SESSION_IDLE_SECONDS,
+OTP_TTL_SECONDS). Open files may grow by 2 (a pooled connection opened late) and pass.
 
     .venv/bin/python bench/soak.py [--minutes 10] [--db sqlite]
 """
@@ -40,6 +41,8 @@ from bench.chaos_stack import RedisServer, group_members  # noqa: E402
 from bench.login_load import otpauth_env  # noqa: E402
 
 LIMIT = 5.0  # per cent of growth allowed over the measured window
+FD_SLACK = 2  # open files: a pooled connection opened late is not a leak
+CYCLE = 90  # seconds between two logins of one customer (and one client address)
 
 
 def status_kb(pid: int, field: str) -> int:
@@ -72,6 +75,20 @@ def sample(app: App, redis_server: RedisServer, sink: Sink) -> dict[str, int]:
     return values
 
 
+def census(url: str) -> dict[str, int]:
+    """Redis keys by kind (the key with its variable parts dropped) -> how many."""
+    client = redis.Redis.from_url(url)
+    kinds: dict[str, int] = {}
+    for key in client.scan_iter(count=1000):
+        parts = key.decode(errors="replace").split(":")
+        kind = ":".join(
+            p if not any(c.isdigit() for c in p) and len(p) < 20 else "*" for p in parts
+        )
+        kinds[kind] = kinds.get(kind, 0) + 1
+    client.close()
+    return kinds
+
+
 def growth(samples: list[tuple[float, dict[str, int]]], since: float) -> list[tuple]:
     """(name, first, last, per cent) over the samples taken at or after ``since``."""
     window = [values for at, values in samples if at >= since]
@@ -87,6 +104,7 @@ def soak_env(redis_url: str, sink_port: int, db_url: str) -> dict:
     env = otpauth_env(argparse.Namespace(), redis_url, sink_port, db_url)
     env.pop("BENCH_SEND_DELAY")
     env.update(DELIVERY_MODE="queue", OTP_TTL_SECONDS="60", SESSION_IDLE_SECONDS="60")
+    env.update(OTP_MAX_REQUESTS="20")  # a customer logs in every CYCLE s, 7 times in 10 min
     return env
 
 
@@ -107,7 +125,7 @@ def run(args: argparse.Namespace, logs: Path, db_url: str) -> int:
         capacity = probe.done() / args.probe_seconds
         rate = 0.7 * capacity
         first = len(probe.attempts) + 50  # customers the probe did not touch
-        customers = min(max(math.ceil(rate * 150), 100), args.max_customers - first)
+        customers = min(max(math.ceil(rate * CYCLE), 100), args.max_customers - first)
         print(
             f"soak: capacity {capacity:.1f} logins/s; soaking at {rate:.1f}/s over"
             f" {customers} customers for {args.minutes} min",
@@ -123,19 +141,30 @@ def run(args: argparse.Namespace, logs: Path, db_url: str) -> int:
             rate=rate,
         )
         clients.start(max(8, math.ceil(rate * 1.5)))
-        began, samples = time.monotonic(), []
-        end = began + args.minutes * 60
+        began, samples, keys = time.monotonic(), [], []
+        end, since = began + args.minutes * 60, began + args.minutes * 60 * 0.2
         while time.monotonic() < end:
             samples.append((time.monotonic(), sample(app, redis_server, sink)))
+            if not keys and samples[-1][0] >= since:
+                keys.append(census(redis_server.url))
             time.sleep(min(args.every, max(end - time.monotonic(), 0)))
         samples.append((time.monotonic(), sample(app, redis_server, sink)))
+        keys.append(census(redis_server.url))
         clients.stop()
-        return report(clients, samples, began + args.minutes * 60 * 0.2, rate)
+        show_keys(keys[0], keys[-1])
+        return report(clients, samples, since, rate)
     finally:
         if app is not None:
             app.stop()
         sink.stop()
         redis_server.stop()
+
+
+def show_keys(before: dict[str, int], after: dict[str, int]) -> None:
+    """Redis keys by kind at the window's start and end: which kind grows, if any."""
+    print(f"{'redis keys':40} {'window start':>14} {'end':>14}")
+    for kind in sorted(set(before) | set(after), key=lambda k: -after.get(k, 0))[:12]:
+        print(f"{kind[:40]:40} {before.get(kind, 0):14,} {after.get(kind, 0):14,}")
 
 
 def report(clients: Clients, samples: list, since: float, rate: float) -> int:
@@ -149,9 +178,9 @@ def report(clients: Clients, samples: list, since: float, rate: float) -> int:
     print(f"{'figure':40} {'window start':>14} {'end':>14} {'growth':>8}")
     over = []
     for name, first, last, pct in growth(samples, since):
-        mark = "  OVER" if pct > LIMIT else ""
-        print(f"{name:40} {first:14,} {last:14,} {pct:7.1f}%{mark}")
-        if pct > LIMIT:
+        grown = pct > LIMIT and not (name.endswith(" fds") and last - first <= FD_SLACK)
+        print(f"{name:40} {first:14,} {last:14,} {pct:7.1f}%{'  OVER' if grown else ''}")
+        if grown:
             over.append(name)
     verdict = f"growth over {LIMIT:.0f} %: {', '.join(over)}" if over else "no growth over 5 %"
     print(f"soak: {verdict}")
