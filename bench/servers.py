@@ -25,6 +25,8 @@ from bench import loadclient
 ROOT = Path(__file__).resolve().parent.parent
 # Only these of the bench's own environment reach the servers (no OTP_*, REDIS_URL, ...).
 PASSED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
+# The virtualenv's scripts (flask, gunicorn): the tree's own .venv, else the one running us.
+BIN = ROOT / ".venv/bin" if (ROOT / ".venv/bin").is_dir() else Path(sys.executable).parent
 
 
 def _environment(env: dict) -> dict:
@@ -132,7 +134,7 @@ def database(kind: str, pg_url: str) -> Iterator[str]:
 
 def prepare_database(env: dict, count: int) -> None:
     """Migrate, then add ``count`` customers bench-N@example.com in one INSERT."""
-    flask = [str(ROOT / ".venv/bin/flask"), "--app", "wsgi"]
+    flask = [str(BIN / "flask"), "--app", "wsgi"]
     run = {"env": _environment(env), "cwd": ROOT, "check": True, "capture_output": True}
     subprocess.run([*flask, "db", "upgrade"], **run)  # type: ignore[arg-type]
     code = (
@@ -148,7 +150,7 @@ def prepare_database(env: dict, count: int) -> None:
 @contextmanager
 def gunicorn(app: str, port: int, workers: int, env: dict, log: Path) -> Iterator:
     """``gunicorn -w workers`` (sync) serving ``app`` with the bench's counters."""
-    command = [str(ROOT / ".venv/bin/gunicorn"), "-c", str(ROOT / "bench/counters.py")]
+    command = [str(BIN / "gunicorn"), "-c", str(ROOT / "bench/counters.py")]
     command += ["-w", str(workers), "-b", f"127.0.0.1:{port}", app]
     with open(log, "ab") as out:
         proc = subprocess.Popen(

@@ -43,7 +43,14 @@ def _plain_text(content: bytes) -> bytes:
 
 
 class Sink(asyncio.Protocol):
-    """One SMTP connection: commands answered with fixed lines, DATA read to its end."""
+    """One SMTP connection: commands answered with fixed lines, DATA read to its end.
+
+    ``hold``: seconds between taking a message (reported at once) and acknowledging it, so
+    bench/chaos.py can kill the sender while it waits for the answer: mid-send.
+    """
+
+    def __init__(self, hold: float = 0.0) -> None:
+        self.hold = hold
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport, self.buffer, self.recipients = transport, b"", []
@@ -91,12 +98,20 @@ class Sink(asyncio.Protocol):
             sys.stdout.write(f"{recipient} {code}\n")
         sys.stdout.flush()
         self.in_data, self.recipients = False, []
-        self.transport.write(b"250 Message accepted for delivery\r\n")  # type: ignore[attr-defined]
+        accepted = b"250 Message accepted for delivery\r\n"
+        if self.hold > 0:
+            asyncio.get_running_loop().call_later(self.hold, self._answer, accepted)
+        else:
+            self.transport.write(accepted)  # type: ignore[attr-defined]
+
+    def _answer(self, line: bytes) -> None:
+        if not self.transport.is_closing():
+            self.transport.write(line)  # type: ignore[attr-defined]
 
 
-def serve(port: int) -> None:
+def serve(port: int, hold: float = 0.0) -> None:
     """Serve on 127.0.0.1:``port`` until stopped; say ``ready`` once listening."""
     loop = asyncio.new_event_loop()
-    loop.run_until_complete(loop.create_server(Sink, "127.0.0.1", port))
+    loop.run_until_complete(loop.create_server(lambda: Sink(hold), "127.0.0.1", port))
     print("ready", flush=True)
     loop.run_forever()
