@@ -5,6 +5,8 @@ The only module that knows these Redis keys (TTL in brackets):
   DELIVERY_BREAKER_SECONDS; before: BREAKER_MEMORY_SECONDS from the last failure]
 - ``sms:{budget}:<hour>`` counter: SMS in all this clock hour [HOUR_KEY_TTL]
 - ``sms:{p:<prefix>}:<hour>`` counter: SMS to one number prefix this clock hour [HOUR_KEY_TTL]
+- ``sms:{report:<MessageSid>}:<status>``: a provider's status report already audited
+  [REPORT_TTL] (Twilio's signatures carry no time: a replayed report must count once)
 
 Cluster safety decides the round trips. A Lua script may only touch keys of one slot, and
 the contact's keys (``otp:{c}:…``), the global budget (``{budget}``), a prefix
@@ -36,6 +38,7 @@ from .gate_state import HOUR, Admission, State, Ticket, hour_now, seconds_left_i
 
 HOUR_KEY_TTL = HOUR + 60  # the key names its hour: a little slack past the hour is harmless
 BREAKER_MEMORY_SECONDS = 3600  # failures older than this are not "in a row" with new ones
+REPORT_TTL = 7 * 86400  # Twilio retries a status callback for hours, never for days
 
 # Count one more unless the counter is at its limit: answer the new count, or -1.
 _RESERVE = """
@@ -194,6 +197,11 @@ class Gates:
     def sms_this_hour(self) -> int:
         """SMS counted so far this clock hour (customers and strangers alike)."""
         return int(self.redis.get(self.budget_key(hour_now())) or 0)
+
+    def first_report(self, message_id: str, status: str) -> bool:
+        """Whether this status of this message is reported for the first time (one SET NX)."""
+        key = f"sms:{{report:{message_id[:64]}}}:{status[:32]}"
+        return bool(self.redis.set(key, "1", nx=True, ex=REPORT_TTL))
 
     def breakers_open(self) -> dict[str, bool]:
         """Whether each channel's breaker is open (for /metrics)."""
