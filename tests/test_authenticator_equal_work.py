@@ -16,6 +16,8 @@ from contextlib import ExitStack, contextmanager
 
 import pytest
 
+from otpauth.extensions import db
+from otpauth.models import Authenticator, RecoveryCode
 from otpauth.otp import codes, totp
 from tests.conftest import Auth
 from tests.round_trips import command_names, round_trips
@@ -60,11 +62,15 @@ def profile(app, monkeypatch, step) -> tuple:  # noqa: ANN001
 
 
 @pytest.fixture
-def contacts(app, customer) -> list[str]:  # noqa: ANN001
+def contacts(app, customer) -> Iterator[list[str]]:  # noqa: ANN001
     secret, _ = enrol(app, customer)
     add_customer(app, email=WITHOUT_APP)
     app.config["TEST_SECRET"] = secret
-    return [WITH_APP, WITHOUT_APP, STRANGER]
+    yield [WITH_APP, WITHOUT_APP, STRANGER]
+    with app.app_context():  # the database outlives the test: leave no app behind
+        db.session.query(RecoveryCode).delete()
+        db.session.query(Authenticator).delete()
+        db.session.commit()
 
 
 def wrong_code(secret: str) -> str:
