@@ -4,8 +4,9 @@ A check is one atomic Redis script (``OtpStore.verify_totp``): attempts, the dai
 and the last accepted time step are checked and updated together, so a code works once
 even when ten requests carry it at the same moment. The accepted step is also written to
 SQL (``last_used_at``, conditionally), so a code used through one contact cannot be
-replayed through the owner's other contact either. Owners without an authenticator walk
-the same path with decoy hashes no code matches.
+replayed through the owner's other contact either. Owners without an authenticator and
+strangers walk the same path, with the same work (see ``check``), and decoy hashes no code
+matches.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import logging
 import time
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, or_, select, update
+from flask import current_app
+from sqlalchemy import Row, delete, or_, select, update
 
 from . import recovery_codes
 from .extensions import db
@@ -33,6 +35,7 @@ from .otp.totp import (
 )
 
 log = logging.getLogger(__name__)
+DECOY_KEY = "otpauth.totp_decoy"
 
 
 def owner_tag(kind: str, owner_id: int) -> str:
@@ -55,53 +58,87 @@ def _when(step: int) -> datetime:
     return datetime.fromtimestamp(step * INTERVAL, UTC)
 
 
-def _accepted(tag: str, secret: str | None, now: float) -> list[tuple[int, str]]:
-    """(step, code hash) for the accepted steps; decoys (same work) without a secret."""
-    pairs = window(secret or new_secret(), now)
-    if secret is None:
-        return [(step, decoy_hash()) for step, _ in pairs]
-    return [(step, hasher().code(tag, code)) for step, code in pairs]
+def _accepted(tag: str, secret: str, now: float, *, real: bool) -> list[tuple[int, str]]:
+    """(step, code hash) for the accepted steps; decoys no code matches unless ``real``.
+
+    The codes and their hashes are computed either way, so a decoy costs what a secret
+    does; only then are the hashes swapped for values no code hashes to.
+    """
+    hashed = [(step, hasher().code(tag, code)) for step, code in window(secret, now)]
+    decoys = [(step, decoy_hash()) for step, _ in hashed]
+    return hashed if real else decoys
+
+
+def _lookup(kind: str, owner_id: int | None) -> Row[tuple[int, str]] | None:
+    """(id, encrypted secret) of the owner's confirmed authenticator.
+
+    The same statement for everyone: nobody (None) is looked up as owner -1, which no row
+    has, so a stranger's check runs the query a customer's does (issue 19, finding 1).
+    """
+    statement = select(Authenticator.id, Authenticator.secret_encrypted).where(
+        Authenticator.owner_kind == kind,
+        Authenticator.owner_id == (-1 if owner_id is None else owner_id),
+        Authenticator.confirmed_at.is_not(None),
+    )
+    return db.session.execute(statement).first()
+
+
+def _decoy_token() -> str:
+    """A secret of nobody's, encrypted once per process with the same box as real ones."""
+    token = current_app.extensions.get(DECOY_KEY)
+    if token is None:
+        token = current_app.extensions[DECOY_KEY] = secret_box().encrypt(new_secret())
+    return token
 
 
 def check(
     tag: str, kind: str, owner_id: int | None, code: str, *, need_request: bool, now: float
 ) -> VerifyResult:
-    """Check an app code or recovery code of an owner (None: nobody; nothing matches)."""
-    found = get(kind, owner_id) if owner_id is not None else None
+    """Check an app code or recovery code of an owner (None: nobody; nothing matches).
+
+    Customers, customers without an app and strangers do the same work: one SELECT, one
+    decryption (a decoy token for want of a secret), three TOTP codes and their HMACs, the
+    same Redis script; only the hashes it is given differ.
+    """
+    found = _lookup(kind, owner_id)
     candidate = hasher().code(tag, code)
     if is_recovery(code):
         return recovery_codes.use(
             tag, kind, owner_id, code, candidate, need_request, found is not None
         )
-    secret = _open(found) if found else None
-    accepted = _accepted(tag, secret, now)
+    secret = _open(found.id if found else None, found.secret_encrypted if found else None)
+    accepted = _accepted(tag, secret or new_secret(), now, real=secret is not None)
     result, step = otp_store().verify_totp(tag, candidate, accepted, need_request=need_request)
-    if result.status == "ok" and found is not None and not _claim_step(found, step):
+    if result.status == "ok" and found is not None and not _claim_step(found.id, step):
         # Accepted in Redis under this tag, but the step was used through another one.
         return VerifyResult("invalid", 0, result.customer_id)
     return result
 
 
-def _open(found: Authenticator) -> str | None:
-    """The decrypted secret; None (no code matches) when no configured key opens it."""
+def _open(found_id: int | None, token: str | None) -> str | None:
+    """The decrypted secret; None (no code matches) without one, or when no key opens it.
+
+    Without one (``found_id`` None) the decoy token is decrypted instead: the same work.
+    """
     try:
-        return secret_box().decrypt(found.secret_encrypted)
+        secret = secret_box().decrypt(token if token is not None else _decoy_token())
     except InvalidToken:
         log.error(
             "totp: authenticator %d opens with none of TOTP_ENCRYPTION_KEYS; list the old key "
             "again and run `flask --app wsgi totp rotate-keys`",
-            found.id,
+            found_id or 0,
         )
         return None
+    return secret if found_id is not None else None
 
 
-def _claim_step(found: Authenticator, step: int) -> bool:
+def _claim_step(found_id: int, step: int) -> bool:
     """Record ``step`` as the last used one, unless it (or a later one) was used already."""
     when = _when(step)
     claimed = db.session.execute(
         update(Authenticator)
         .where(
-            Authenticator.id == found.id,
+            Authenticator.id == found_id,
             or_(Authenticator.last_used_at.is_(None), Authenticator.last_used_at < when),
         )
         .values(last_used_at=when)
@@ -120,7 +157,7 @@ def confirm_enrolment(
         code = "-"  # still counted as a wrong guess below
     now = current_time(now)
     tag = owner_tag(kind, owner_id)
-    accepted = _accepted(tag, secret, now)
+    accepted = _accepted(tag, secret, now, real=True)
     result, step = otp_store().verify_totp(
         tag, hasher().code(tag, code), accepted, need_request=False
     )

@@ -7,7 +7,9 @@ same pipeline as its own script, so counting costs no extra round trip.
 When ``CHALLENGE_MODE`` is ``always``, or ``auto`` and the attempts of the last sixty
 seconds (a sliding window over the two minute counters) exceed
 ``CHALLENGE_THRESHOLD_PER_MINUTE``, ``POST /otp/request/`` needs a solved
-ALTCHA challenge (field ``altcha``), the same for every contact. Each solution works once:
+ALTCHA challenge (field ``altcha``), the same for every contact; so does an SMS request
+for a number prefix asked for more than ``SMS_MAX_PER_PREFIX_PER_HOUR`` times this hour
+(``auth.service.needs_proof``). Each solution works once:
 its signature is kept in ``pow:{<hash>}:used`` until the challenge expires.
 """
 
@@ -144,14 +146,15 @@ def challenges() -> Challenges:
     return current_app.extensions[EXTENSION_KEY]
 
 
-def page_challenge() -> str | None:
+def page_challenge(required: bool = False) -> str | None:
     """For the request page: a challenge when one is required, else None.
 
+    ``required``: the view knows this form needs one (an SMS number prefix under attack).
     With Redis down the page shows none: the POST then answers 503 on its own.
     """
     try:
         service = challenges()
-        return service.issue() if service.required() else None
+        return service.issue() if required or service.required() else None
     except redis.RedisError as exc:
         log.warning("challenge: cannot read the attempt meter: %s", type(exc).__name__)
         return None

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, has_request_context, render_template, request, url_for
+from flask import Flask, current_app, g, has_request_context, render_template, request
 from flask_babel import format_datetime, get_locale, ngettext
 from markupsafe import Markup
 from werkzeug.wrappers import Response
@@ -114,17 +115,23 @@ def wait_in_words(seconds: int) -> str:
 
 
 def language_links() -> list[dict[str, Any]]:
-    """One link per offered language to this page in that language (the switcher)."""
-    args = request.args.to_dict()
-    links = []
-    for code in _offered():
-        args["lang"] = code
-        if request.endpoint and request.url_rule is not None:
-            href = url_for(request.endpoint, **(request.view_args or {}), **args)
-        else:
-            href = f"{request.path}?lang={code}"
-        links.append({"code": code, "name": NATIVE_NAMES.get(code, code), "href": href})
-    return links
+    """One link per offered language to this page in that language (the switcher).
+
+    Built from this page's own path and a query string encoded here: the request's
+    arguments are never handed to ``url_for`` as keywords, where ``endpoint``, ``values``
+    or ``_method`` made it raise (a 500) and ``_external``, ``_scheme`` or ``_anchor``
+    rewrote the link. Each link is a path on this site, whatever was asked for.
+    """
+    path = "/" + quote(request.script_root + request.path).lstrip("/")  # never "//host"
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    return [
+        {
+            "code": code,
+            "name": NATIVE_NAMES.get(code, code),
+            "href": f"{path}?{urlencode([*kept, ('lang', code)])}",
+        }
+        for code in _offered()
+    ]
 
 
 def fixed_fragment(name: str) -> Markup:

@@ -46,6 +46,17 @@ def test_delivered_and_undelivered_are_audited(app, client, customer):
     assert {e.contact_hash for e in rows} == {tag_of(app, "sms", PHONE)}
 
 
+def test_a_replayed_report_is_acknowledged_and_audited_once(app, client, customer):
+    failed = form("undelivered", ErrorCode="30003")
+    for _ in range(3):  # the same signed request again: Twilio's signature has no time
+        assert post(client, failed, signed(failed)).status_code == 204
+    delivered = form("delivered")  # another status of the same message still counts
+    assert post(client, delivered, signed(delivered)).status_code == 204
+    other = form("undelivered", MessageSid="SM" + "1" * 32)  # another message, same status
+    assert post(client, other, signed(other)).status_code == 204
+    assert [e.event for e in events(app)] == ["otp_undelivered", "otp_delivered", "otp_undelivered"]
+
+
 def test_interim_status_is_acknowledged_not_audited(app, client):
     sent = form("sent")
     assert post(client, sent, signed(sent)).status_code == 204

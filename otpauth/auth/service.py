@@ -70,7 +70,7 @@ def request_code(channel: str, contact: str) -> Issued:
         return _issue_unsent(channel, tag, customer_id)
     # The send needs not look the customer up again: it gets the contact (or '' for nobody).
     to = contact if customer_id else ""
-    return _issue_and_send(channel, tag, customer_id, sms_prefix(channel, contact), to)
+    return _issue_and_send(channel, tag, customer_id, to)
 
 
 def _issue_unsent(channel: str, tag: str, cid: str) -> Issued:
@@ -85,32 +85,40 @@ def _issue_unsent(channel: str, tag: str, cid: str) -> Issued:
     return Issued(tag, result)
 
 
-def resend_code(channel: str, tag: str, prefix: str | None = None) -> Issued:
-    """Issue a fresh code for the pending request; the previous code stops working.
-
-    ``prefix``: the SMS budget's number prefix, kept with the pending request.
-    """
+def resend_code(channel: str, tag: str) -> Issued:
+    """Issue a fresh code for the pending request; the previous code stops working."""
     if channels.get(channel).sender is None:  # nothing to send: a fresh request only
         result = otp_store().issue(tag, decoy_hash(), decoy_hash(), KEEP_CUSTOMER, cooldown=False)
         return Issued(tag, result)
-    return _issue_and_send(channel, tag, KEEP_CUSTOMER, prefix)
+    return _issue_and_send(channel, tag, KEEP_CUSTOMER)
 
 
 def sms_prefix(channel: str, contact: str) -> str | None:
-    """The SMS budget's prefix of a normalized contact (None for unmetered channels)."""
-    return policy.sms_prefix(contact) if channels.get(channel).metered else None
+    """The SMS budget's prefix of a normalized contact (None: unmetered, or never sent to)."""
+    metered = channels.get(channel).metered
+    return policy.sms_prefix(contact) if metered and policy.routable(contact) else None
 
 
-def _issue_and_send(
-    channel: str, tag: str, customer_id: str, prefix: str | None, to: str | None = None
-) -> Issued:
+def needs_proof(prefix: str | None) -> bool:
+    """Count a send request for an SMS ``prefix``; whether it must carry a proof of work.
+
+    The per-prefix budget counts only what is sent (to customers), so requests for numbers
+    that are nobody's no longer spend it and lock a prefix's customers out (issue 19,
+    finding 5). What a prefix is asked for is still counted, for everyone alike: beyond
+    ``SMS_MAX_PER_PREFIX_PER_HOUR`` requests an hour the prefix is under attack, and its
+    requests (customers' and strangers' the same) need a solved challenge instead.
+    """
+    return prefix is not None and policy.prefix_under_attack(prefix)
+
+
+def _issue_and_send(channel: str, tag: str, customer_id: str, to: str | None = None) -> Issued:
     """Admit, store and dispatch: the same steps, SQL and audit rows for every contact.
 
     ``to``: the contact the request found (see ``SendJob.to``); None on a resend.
     """
-    ticket = policy.admit(channel, prefix)
+    ticket = policy.admit(channel)
     if ticket.admission is not Admission.OK:
-        return _refused(channel, tag, customer_id, ticket)
+        return _refused(channel, tag, ticket)
     code, code_id = generate_code(current_app.config["OTP_LENGTH"]), secrets.token_hex(8)
     result = otp_store().issue(tag, hasher().code(tag, code), decoy_hash(), customer_id, code_id)
     if not result.issued:
@@ -131,12 +139,9 @@ def _issue_and_send(
     return Issued(tag, result)
 
 
-def _refused(channel: str, tag: str, customer_id: str, ticket: Ticket) -> Issued:
-    """A channel-wide refusal: 503 (breaker, SMS budget) or 429 (number prefix)."""
+def _refused(channel: str, tag: str, ticket: Ticket) -> Issued:
+    """A channel-wide refusal (breaker, SMS budget): 503 for everyone."""
     log.info("otp: %s refused for contact %s (%s)", channel, tag[:8], ticket.admission.value)
-    if ticket.admission is Admission.PREFIX_SPENT:
-        _audit_refusal(channel, tag, customer_id)
-        return Issued(tag, IssueResult("limited", retry_after=ticket.retry_after))
     return Issued(tag, None, Blocked.UNAVAILABLE)
 
 

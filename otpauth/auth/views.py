@@ -85,10 +85,15 @@ def check_failed() -> str:
     return _("Please complete the check below, then send the form again.")
 
 
-def _challenge_passed() -> bool:
-    """No proof of work required now, or a valid, unused one came with the form."""
+def _challenge_passed(prefix: str | None = None) -> bool:
+    """No proof of work required now, or a valid, unused one came with the form.
+
+    Required while the site is under attack, or for an SMS to a number prefix asked for
+    too often this hour (counted here, for everyone: see ``service.needs_proof``).
+    """
     checker = challenges()
-    return not checker.required() or checker.redeem(request.form.get("altcha"))
+    required = service.needs_proof(prefix) or checker.required()
+    return not required or checker.redeem(request.form.get("altcha"))
 
 
 def _remember_pending(
@@ -99,7 +104,7 @@ def _remember_pending(
         "masked": contact_masked,
         "tag": tag,
         "next": next_url,
-        "prefix": prefix,  # the SMS budget's number prefix, counted on resends too
+        "prefix": prefix,  # the SMS number prefix, counted on resends too
     }
 
 
@@ -116,11 +121,14 @@ def request_code() -> Any:
     """Ask for a code by e-mail or SMS."""
     form = RequestForm()
     if form.validate_on_submit():
-        if not _challenge_passed():
+        channel, contact = form.resolved_channel, form.normalized
+        if not _challenge_passed(service.sms_prefix(channel, contact)):
             # Before any lookup: the same answer for every contact, and nothing is sent.
             audit.record("challenge_failed")
-            return render_template("otp/request.html", form=form, error=check_failed()), 400
-        channel, contact = form.resolved_channel, form.normalized
+            page = render_template(
+                "otp/request.html", form=form, error=check_failed(), challenge_required=True
+            )
+            return page, 400
         issued = service.request_code(channel, contact)
         if issued.result is None:
             error, status = blocked_page(issued, channel)
@@ -188,10 +196,11 @@ def resend() -> Any:
     pending = session.get(PENDING)
     if not pending:
         return redirect(url_for(".request_code"))
-    if not _challenge_passed():  # a resend is a send: under attack it costs a proof too
+    if not _challenge_passed(pending.get("prefix")):  # a resend is a send: it costs a proof too
         audit.record("challenge_failed", channel=pending["channel"])
-        return _verify_page(VerifyForm(formdata=None), pending, 400, error=check_failed())
-    issued = service.resend_code(pending["channel"], pending["tag"], pending.get("prefix"))
+        form = VerifyForm(formdata=None)
+        return _verify_page(form, pending, 400, error=check_failed(), challenge_required=True)
+    issued = service.resend_code(pending["channel"], pending["tag"])
     if issued.result is None:
         error, status = blocked_page(issued, pending["channel"])
         return _verify_page(VerifyForm(formdata=None), pending, status, error=error)

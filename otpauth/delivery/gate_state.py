@@ -19,7 +19,6 @@ class Admission(Enum):
     OK = "ok"
     BREAKER_OPEN = "breaker_open"  # the provider keeps failing: 503 for everyone
     BUDGET_SPENT = "budget_spent"  # SMS_MAX_PER_HOUR reached: 503 for everyone
-    PREFIX_SPENT = "prefix_spent"  # SMS_MAX_PER_PREFIX_PER_HOUR reached: 429
 
 
 @dataclass(frozen=True)

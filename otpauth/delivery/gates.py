@@ -4,16 +4,23 @@ The only module that knows these Redis keys (TTL in brackets):
 - ``breaker:{<channel>}`` hash: n (failed sends in a row), open [while open:
   DELIVERY_BREAKER_SECONDS; before: BREAKER_MEMORY_SECONDS from the last failure]
 - ``sms:{budget}:<hour>`` counter: SMS in all this clock hour [HOUR_KEY_TTL]
-- ``sms:{p:<prefix>}:<hour>`` counter: SMS to one number prefix this clock hour [HOUR_KEY_TTL]
+- ``sms:{p:<prefix>}:<hour>`` counter: SMS sent (to customers) to one number prefix this
+  clock hour [HOUR_KEY_TTL]; ``…:<hour>:asked``: codes asked for by SMS for that prefix,
+  customers' and strangers' alike [HOUR_KEY_TTL] (see ``ask`` and ``reserve_send``)
+- ``sms:{report:<MessageSid>}:<status>``: a provider's status report already audited
+  [REPORT_TTL] (Twilio's signatures carry no time: a replayed report must count once)
 
 Cluster safety decides the round trips. A Lua script may only touch keys of one slot, and
 the contact's keys (``otp:{c}:…``), the global budget (``{budget}``), a prefix
 (``{p:…}``) and a breaker (``{sms}``) hash to four different slots, so they cannot share
 one script. Each counter is therefore checked and counted atomically on its own (never past
-its limit, however many requests race), and the checks of one request travel together in
-one pipeline (one round trip; a cluster client sends it to each node in parallel). A
-reservation that another check then refuses is handed back (a second round trip, on
-refusals only). The contact's issue script follows as the request's second round trip.
+its limit, however many requests race), and the breaker and global budget of one request
+travel together in one pipeline (one round trip; a cluster client sends it to each node in
+parallel). A reservation that another check then refuses is handed back (a second round
+trip, on refusals only). The contact's issue script follows as the request's second round
+trip. An SMS request first counts its prefix (``ask``, one call, before anything else, to
+decide whether it needs a proof of work); a send to a customer reserves the prefix's
+budget when it goes out (``reserve_send``, off the request).
 
 What every page and send reads but rarely changes (is a breaker open, has it counted
 failures, is the SMS budget spent) is read once per ``state_seconds`` per process, one
@@ -36,6 +43,7 @@ from .gate_state import HOUR, Admission, State, Ticket, hour_now, seconds_left_i
 
 HOUR_KEY_TTL = HOUR + 60  # the key names its hour: a little slack past the hour is harmless
 BREAKER_MEMORY_SECONDS = 3600  # failures older than this are not "in a row" with new ones
+REPORT_TTL = 7 * 86400  # Twilio retries a status callback for hours, never for days
 
 # Count one more unless the counter is at its limit: answer the new count, or -1.
 _RESERVE = """
@@ -43,6 +51,13 @@ local n = tonumber(redis.call('GET', KEYS[1]) or '0')
 if n >= tonumber(ARGV[1]) then return -1 end
 n = redis.call('INCR', KEYS[1])
 if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return n
+"""
+
+# Count one more; the new count (the key expires with its hour).
+_COUNT = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return n
 """
 
@@ -76,6 +91,7 @@ class Gates:
         self._reserve = client.register_script(_RESERVE)
         self._reserve_sha = self._reserve.sha  # loaded on first use
         self._record = client.register_script(_RECORD)
+        self._count = client.register_script(_COUNT)
 
     @staticmethod
     def breaker_key(channel: str) -> str:
@@ -89,19 +105,14 @@ class Gates:
     def prefix_key(prefix: str, hour: int) -> str:
         return f"sms:{{p:{prefix}}}:{hour}"
 
-    def admit(self, channel: str, prefix: str | None, *, per_hour: int, per_prefix: int) -> Ticket:
-        """Check the breaker and, for a metered channel (SMS), count the send against both
-        budgets."""
+    def admit(self, channel: str, *, per_hour: int) -> Ticket:
+        """Check the breaker and, for a metered channel (SMS), count the global budget."""
         hour = hour_now()
         if not channels.get(channel).metered and self.state_seconds > 0:
             if self.state().open.get(channel):
                 return Ticket(Admission.BREAKER_OPEN, (), seconds_left_in_hour())
             return Ticket(Admission.OK)
-        keys: list[tuple[str, int]] = []
-        if channels.get(channel).metered:
-            keys.append((self.budget_key(hour), per_hour))
-            if prefix:
-                keys.append((self.prefix_key(prefix, hour), per_prefix))
+        keys = [(self.budget_key(hour), per_hour)] if channels.get(channel).metered else []
         is_open, *counts = self._checks(self.breaker_key(channel), keys)
         counted = tuple(key for (key, _), n in zip(keys, counts, strict=True) if int(n) >= 0)
         admission = Admission.OK
@@ -109,12 +120,29 @@ class Gates:
             admission = Admission.BREAKER_OPEN
         elif counts and int(counts[0]) < 0:
             admission = Admission.BUDGET_SPENT
-        elif len(counts) > 1 and int(counts[1]) < 0:
-            admission = Admission.PREFIX_SPENT
         if admission is not Admission.OK:
             self.give_back(counted)
             return Ticket(admission, (), seconds_left_in_hour())
         return Ticket(admission, counted)
+
+    def ask(self, prefix: str, per_prefix: int) -> bool:
+        """Count a code asked for by SMS for ``prefix``; whether it is over the budget.
+
+        Counted for everyone, customer or not, in one atomic call, so the answer depends on
+        how many asked, never on who: beyond ``per_prefix`` an hour the prefix is under
+        attack and its requests need a proof of work (never a refusal: issue 19, finding 5).
+        """
+        key = f"{self.prefix_key(prefix, hour_now())}:asked"
+        return int(self._count(keys=[key], args=[HOUR_KEY_TTL])) > per_prefix
+
+    def reserve_send(self, prefix: str, per_prefix: int) -> bool:
+        """Count an SMS about to go to a customer in ``prefix``, unless its budget is spent.
+
+        Only sends count (strangers are never sent anything), so requests for numbers that
+        are nobody's cannot spend a prefix's budget and lock its customers out.
+        """
+        key = self.prefix_key(prefix, hour_now())
+        return int(self._reserve(keys=[key], args=[per_prefix, HOUR_KEY_TTL])) >= 0
 
     def _checks(self, breaker: str, keys: list[tuple[str, int]]) -> list:
         """One pipeline: the breaker's state, then each counter's reservation.
@@ -194,6 +222,11 @@ class Gates:
     def sms_this_hour(self) -> int:
         """SMS counted so far this clock hour (customers and strangers alike)."""
         return int(self.redis.get(self.budget_key(hour_now())) or 0)
+
+    def first_report(self, message_id: str, status: str) -> bool:
+        """Whether this status of this message is reported for the first time (one SET NX)."""
+        key = f"sms:{{report:{message_id[:64]}}}:{status[:32]}"
+        return bool(self.redis.set(key, "1", nx=True, ex=REPORT_TTL))
 
     def breakers_open(self) -> dict[str, bool]:
         """Whether each channel's breaker is open (for /metrics)."""

@@ -4,6 +4,8 @@ Checked with Twilio's own ``RequestValidator`` against the callback URL we sent 
 message (``status_callback_url``) and TWILIO_AUTH_TOKEN; unsigned or badly signed: 403.
 A final status becomes ``otp_delivered`` or ``otp_undelivered`` (reason: Twilio's error
 code, else the status); the interim ones (queued, sent, ...) are acknowledged and dropped.
+A signature carries no time, so a captured callback could be sent again: each final status
+of a ``MessageSid`` is audited once (``Gates.first_report``), a replay is acknowledged only.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from .. import audit
 from ..extensions import csrf, db, limiter
 from ..models import Customer
 from ..otp import hasher
+from . import gates
 
 log = logging.getLogger(__name__)
 bp = Blueprint("hooks", __name__, url_prefix="/hooks")
@@ -44,7 +47,8 @@ def twilio_status() -> tuple[str, int]:
         abort(403)
     status = request.form.get("MessageStatus", "")
     number = request.form.get("To", "")
-    if status == "delivered" or status in UNDELIVERED:
+    final = status == "delivered" or status in UNDELIVERED
+    if final and gates().first_report(request.form.get("MessageSid", ""), status):
         customer_id = db.session.scalar(select(Customer.id).where(Customer.phone == number))
         event = "otp_delivered" if status == "delivered" else "otp_undelivered"
         reason = None if status == "delivered" else (request.form.get("ErrorCode") or status)[:32]

@@ -1,10 +1,12 @@
 """Delivery policy: what may be sent, and what a send's outcome means.
 
 One place for both paths. Before a code is stored: ``routable`` (SMS regions, mobile
-numbers) and ``admit`` (breaker, SMS budgets). After: ``deliver`` runs a ``SendJob``, on the
-inline pool's thread or in the queue worker alike: it finds the recipient, skips a code that
-is no longer live, sends, feeds the breaker, audits (``otp_sent``, ``otp_send_failed`` with
-its reason, ``otp_send_skipped``), times the send for /metrics and writes one log line.
+numbers), ``prefix_under_attack`` (counts the SMS requests of a number prefix) and ``admit``
+(breaker, the global SMS budget). After: ``deliver`` runs a ``SendJob``, on the inline pool's
+thread or in the queue worker alike: it finds the recipient, skips a code that is no longer
+live or whose number prefix has spent its budget of sends, sends, feeds the breaker, audits
+(``otp_sent``, ``otp_send_failed`` with its reason, ``otp_send_skipped``), times the send
+for /metrics and writes one log line.
 The senders only send. A failure never frees the contact's cooldown: the customer then
 sees exactly what a stranger sees (a code that never comes) and waits as a stranger would.
 """
@@ -82,17 +84,18 @@ def sms_prefix(number: str) -> str:
     return number[:-4]
 
 
-def admit(channel: str, prefix: str | None) -> Ticket:
-    """The channel-wide gates for one send: breaker, then the SMS budgets (counted)."""
+def admit(channel: str) -> Ticket:
+    """The channel-wide gates for one send: breaker, then the global SMS budget (counted)."""
     from . import gates
 
-    c = current_app.config
-    return gates().admit(
-        channel,
-        prefix,
-        per_hour=c["SMS_MAX_PER_HOUR"],
-        per_prefix=c["SMS_MAX_PER_PREFIX_PER_HOUR"],
-    )
+    return gates().admit(channel, per_hour=current_app.config["SMS_MAX_PER_HOUR"])
+
+
+def prefix_under_attack(prefix: str) -> bool:
+    """Count an SMS request for ``prefix``; whether the prefix now needs a proof of work."""
+    from . import gates
+
+    return gates().ask(prefix, current_app.config["SMS_MAX_PER_PREFIX_PER_HOUR"])
 
 
 def deliver(job: SendJob, next_retry_in: float | None = None) -> Outcome:
@@ -142,8 +145,13 @@ def _send(
 ) -> Outcome:
     from . import delivery, gates, render_message, status_callback_url
 
+    metered = channels.get(job.channel).metered
+    if metered and not gates().reserve_send(sms_prefix(customer.contact), _per_prefix()):
+        # The prefix's budget counts sends (to customers) only: spent, this one is not sent.
+        _audit("otp_send_skipped", job, customer, "prefix_budget")
+        return _done(job, customer, Outcome.SKIPPED, started, detail="prefix budget spent")
     message = render_message(job.channel, customer.contact, job.code, job.locale)
-    if channels.get(job.channel).metered:  # the SMS provider reports each message's fate
+    if metered:  # the SMS provider reports each message's fate
         message = dataclasses.replace(message, status_callback=status_callback_url())
     sent = time.perf_counter()
     try:
@@ -165,6 +173,10 @@ def _send(
     _feed_breaker(gates(), job.channel, ok=True)
     _audit("otp_sent", job, customer)
     return _done(job, customer, Outcome.SENT, started)
+
+
+def _per_prefix() -> int:
+    return current_app.config["SMS_MAX_PER_PREFIX_PER_HOUR"]
 
 
 def failure_reason(exc: DeliveryError, next_retry_in: float | None, deadline: float) -> str | None:
@@ -219,4 +231,12 @@ def _done(
     return outcome
 
 
-__all__ = ["Admission", "Outcome", "admit", "deliver", "routable", "sms_prefix"]
+__all__ = [
+    "Admission",
+    "Outcome",
+    "admit",
+    "deliver",
+    "prefix_under_attack",
+    "routable",
+    "sms_prefix",
+]
