@@ -1,0 +1,39 @@
+"""otpauth as an OpenID Provider for the utility's own applications (Authlib's server).
+
+``init_app`` builds the grant store and the server, registers the views, and hooks
+back-channel logout onto the session store (which knows nothing of OIDC).
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from ..redis import get_redis
+from ..sessions import session_store
+from . import logout as _logout_views  # noqa: F401 - registers /oauth/logout on the blueprint
+from .backchannel import EXTENSION_KEY as NOTIFIER
+from .backchannel import Notifier
+from .grants import STORE
+from .server import build
+from .store import GrantStore
+from .views import bp
+
+__all__ = ["bp", "init_app"]
+
+
+def init_app(app: Flask) -> None:
+    """Wire the provider into the app (after sessions and the secret box)."""
+    app.config.setdefault(
+        "OAUTH2_TOKEN_EXPIRES_IN",
+        {
+            "authorization_code": app.config["OIDC_ACCESS_TOKEN_SECONDS"],
+            "refresh_token": app.config["OIDC_ACCESS_TOKEN_SECONDS"],
+        },
+    )
+    with app.app_context():
+        app.extensions[STORE] = GrantStore(get_redis())
+        notifier = Notifier(app)
+        app.extensions[NOTIFIER] = notifier
+        session_store().on_end.append(notifier.session_ended)
+    build(app)
+    app.register_blueprint(bp)
