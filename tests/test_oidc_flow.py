@@ -7,6 +7,7 @@ import pytest
 from tests.conftest import code_in, csrf_token
 from tests.oidc_support import (
     ISSUER,
+    LOGOUT_REDIRECT,
     authorize_url,
     code_from,
     exchange,
@@ -130,3 +131,47 @@ def test_revoked_access_token_stops_working(app, client, auth, outbox, customer)
         "/oauth/userinfo", headers={"Authorization": f"Bearer {body['access_token']}"}
     )
     assert info.status_code == 401
+
+
+def _id_token(app, client, auth, outbox) -> tuple:  # noqa: ANN001
+    rp = register(app)
+    sign_in(auth, outbox)
+    body = exchange(client, rp, code_from(client.get(authorize_url(rp)))).get_json()
+    return rp, body["id_token"]
+
+
+def test_logout_with_a_hint_naming_this_session_ends_it_at_once(
+    app, client, auth, outbox, customer
+):
+    rp, id_token = _id_token(app, client, auth, outbox)
+    answer = client.get(
+        "/oauth/logout",
+        query_string={
+            "id_token_hint": id_token,
+            "post_logout_redirect_uri": LOGOUT_REDIRECT,
+            "state": "bye",
+        },
+    )
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == LOGOUT_REDIRECT + "?state=bye"
+    assert client.get("/dashboard/").status_code == 302  # signed out
+
+
+def test_logout_without_a_hint_asks_first(app, client, auth, outbox, customer):
+    rp, _ = _id_token(app, client, auth, outbox)
+    query = {"client_id": rp.client_id, "post_logout_redirect_uri": LOGOUT_REDIRECT}
+    page = client.get("/oauth/logout", query_string=query)
+    assert page.status_code == 200 and client.get("/dashboard/").status_code == 200
+    token = csrf_token(client, "/oauth/logout?client_id=" + rp.client_id)
+    done = client.post("/oauth/logout", data={**query, "csrf_token": token})
+    assert done.headers["Location"] == LOGOUT_REDIRECT
+    assert client.get("/dashboard/").status_code == 302
+
+
+def test_logout_to_an_unregistered_uri_gets_our_page(app, client, auth, outbox, customer):
+    rp, id_token = _id_token(app, client, auth, outbox)
+    for uri in ("https://evil.example/", LOGOUT_REDIRECT + "x"):
+        query = {"id_token_hint": id_token, "post_logout_redirect_uri": uri}
+        answer = client.get("/oauth/logout", query_string=query)
+        assert answer.status_code == 400 and "Location" not in answer.headers
+    assert client.get("/dashboard/").status_code == 200  # still signed in
