@@ -72,6 +72,7 @@ def oidc_server(sqlite_url: str, oidc_settings: dict) -> Iterator[OidcServer]:
     from otpauth.delivery import RecordingSender, delivery
     from otpauth.extensions import db
     from otpauth.models import AuthEvent, Customer
+    from otpauth.oidc.models import OidcKey
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -91,6 +92,7 @@ def oidc_server(sqlite_url: str, oidc_settings: dict) -> Iterator[OidcServer]:
         delivery().senders = senders
         db.session.query(AuthEvent).delete()
         db.session.query(Customer).delete()
+        db.session.query(OidcKey).delete()  # made under another test's SECRET_KEY
         customer = Customer(
             name="Asha Rao", email="test@example.com", phone="+919876543210",
             customer_type="Household",
@@ -147,3 +149,40 @@ def sign_in_over_http(browser: requests.Session, server: OidcServer, url: str) -
 def http_sign_in() -> Any:
     """``sign_in_over_http`` as a fixture (test modules load this module as a plugin only)."""
     return sign_in_over_http
+
+
+class LogoutReceiver:
+    """A relying party's back-channel logout endpoint: records each logout token."""
+
+    def __init__(self) -> None:
+        self.tokens: list[str] = []
+        self.status = 200
+        self.arrived = threading.Event()
+
+    def __call__(self, environ: dict, start_response: Any) -> list[bytes]:
+        from werkzeug.wrappers import Request
+
+        request = Request(environ)
+        if request.method == "POST" and request.form.get("logout_token"):
+            self.tokens.append(request.form["logout_token"])
+            self.arrived.set()
+        start_response(f"{self.status} X", [("Content-Type", "text/plain")])
+        return [b""]
+
+
+@pytest.fixture
+def logout_receiver() -> Iterator[tuple[LogoutReceiver, str]]:
+    """(receiver, its URL) served on a free port for the test."""
+    from werkzeug.serving import make_server
+
+    receiver = LogoutReceiver()
+    port = free_port()
+    server = make_server("127.0.0.1", port, receiver, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="bcl-receiver", daemon=True)
+    thread.start()
+    try:
+        yield receiver, f"http://127.0.0.1:{port}/backchannel"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

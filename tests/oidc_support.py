@@ -84,3 +84,13 @@ def exchange(http, client: Registered, code: str, verifier: str | None = None, *
         return http.post("/oauth/token", data=data, headers={"Authorization": f"Basic {basic}"})
     data["client_id"] = client.client_id
     return http.post("/oauth/token", data=data)
+
+
+def forget_keys(app) -> None:  # noqa: ANN001
+    """Drop the signing keys an earlier test's app made (under its own SECRET_KEY)."""
+    from otpauth.extensions import db
+    from otpauth.oidc.models import OidcKey
+
+    with app.app_context():
+        db.session.query(OidcKey).delete()
+        db.session.commit()

@@ -11,6 +11,7 @@ from tests.oidc_support import (
     authorize_url,
     code_from,
     exchange,
+    forget_keys,
     pkce,
     register,
     sign_in,
@@ -19,7 +20,12 @@ from tests.oidc_support import (
 
 @pytest.fixture
 def settings():
-    return {"OIDC_ISSUER": ISSUER}
+    return {"OIDC_ISSUER": ISSUER, "OTP_RESEND_COOLDOWN_SECONDS": 0}
+
+
+@pytest.fixture(autouse=True)
+def fresh_keys(app):
+    forget_keys(app)
 
 
 def test_discovery_names_every_endpoint_under_the_issuer(client):

@@ -16,6 +16,7 @@ from tests.oidc_support import (
     authorize_url,
     code_from,
     exchange,
+    forget_keys,
     pkce,
     register,
     sign_in,
@@ -24,7 +25,12 @@ from tests.oidc_support import (
 
 @pytest.fixture
 def settings():
-    return {"OIDC_ISSUER": ISSUER}
+    return {"OIDC_ISSUER": ISSUER, "OTP_RESEND_COOLDOWN_SECONDS": 0}
+
+
+@pytest.fixture(autouse=True)
+def fresh_keys(app):
+    forget_keys(app)
 
 
 @pytest.fixture
