@@ -13,6 +13,7 @@ from ..sessions import session_store
 from . import logout as _logout_views  # noqa: F401 - registers /oauth/logout on the blueprint
 from .backchannel import EXTENSION_KEY as NOTIFIER
 from .backchannel import Notifier
+from .cli import oidc_cli
 from .grants import STORE
 from .server import build
 from .store import GrantStore
@@ -37,3 +38,4 @@ def init_app(app: Flask) -> None:
         session_store().on_end.append(notifier.session_ended)
     build(app)
     app.register_blueprint(bp)
+    app.cli.add_command(oidc_cli)
