@@ -5,10 +5,19 @@ from __future__ import annotations
 from flask import Flask
 
 from ..timefmt import display_time
-from . import lockout, views_audit, views_auth, views_customers, views_overview, views_staff
+from . import (
+    lockout,
+    views_audit,
+    views_auth,
+    views_customers,
+    views_oidc,
+    views_overview,
+    views_staff,
+)
 from .blueprint import bp
 
-VIEWS = (views_audit, views_auth, views_customers, views_overview, views_staff)  # routes on bp
+# routes on bp
+VIEWS = (views_audit, views_auth, views_customers, views_oidc, views_overview, views_staff)
 
 
 def init_app(app: Flask) -> None:
