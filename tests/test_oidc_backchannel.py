@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import jwt
 import pytest
 
@@ -122,3 +124,24 @@ def test_a_failing_client_is_retried_then_audited(app, client, auth, outbox, cus
     with app.app_context():
         failed = audit.recent(event="oidc_backchannel_logout_failed")
         assert [e.reason for e in failed] == [rp.client_id]
+
+
+def test_a_session_that_idles_out_is_told_by_the_sweep(
+    app, client, auth, outbox, customer, receiver, redis_client
+):
+    from otpauth.oidc.sweeper import sweep_once
+
+    box, uri = receiver
+    rp, body = _tokens_for(app, client, auth, outbox, uri)
+    with app.app_context():
+        assert sweep_once(_notifier(app), 30) == 0  # alive: looked at again later
+        assert sweep_once(_notifier(app), 30, now=time.time() + 60) == 0
+    for key in redis_client.keys("sess:*"):
+        if not key.endswith(b":index"):
+            redis_client.delete(key)  # what the idle TTL does
+    with app.app_context():
+        assert sweep_once(_notifier(app), 30, now=time.time() + 120) == 1
+        assert sweep_once(_notifier(app), 30, now=time.time() + 240) == 0
+    assert _notifier(app).wait_idle(10)
+    assert len(box.tokens) == 1
+    _check_logout_token(client, box.tokens[0], rp, body["id_token"])

@@ -17,6 +17,7 @@ from .cli import oidc_cli
 from .grants import STORE
 from .server import build
 from .store import GrantStore
+from .sweeper import Sweeper
 from .views import bp
 
 __all__ = ["bp", "init_app"]
@@ -24,6 +25,8 @@ __all__ = ["bp", "init_app"]
 
 def init_app(app: Flask) -> None:
     """Wire the provider into the app (after sessions and the secret box)."""
+    # Production sweeps every 30 s; the tests call sweep_once themselves.
+    app.config.setdefault("OIDC_SWEEP_SECONDS", 0 if app.testing else 30)
     app.config.setdefault(
         "OAUTH2_TOKEN_EXPIRES_IN",
         {
@@ -36,6 +39,8 @@ def init_app(app: Flask) -> None:
         notifier = Notifier(app)
         app.extensions[NOTIFIER] = notifier
         session_store().on_end.append(notifier.session_ended)
+    sweeper = Sweeper(app, notifier, app.config["OIDC_SWEEP_SECONDS"])
+    app.before_request(sweeper.ensure_running)
     build(app)
     app.register_blueprint(bp)
     app.cli.add_command(oidc_cli)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
@@ -35,7 +36,12 @@ def save_token(token: dict[str, Any], request: Any) -> None:
     store.save("at", token["access_token"], fields, config["OIDC_ACCESS_TOKEN_SECONDS"])
     if token.get("refresh_token"):
         store.save("rt", token["refresh_token"], fields, config["OIDC_REFRESH_TOKEN_SECONDS"])
-    store.add_client(origin.sid, origin.client_id, config["SESSION_LIFETIME_SECONDS"])
+    store.add_client(
+        origin.sid,
+        origin.client_id,
+        config["SESSION_LIFETIME_SECONDS"],
+        time.time() + config["OIDC_SWEEP_SECONDS"],
+    )
     audit.record("oidc_token_issued", customer_id=origin.user_id, reason=origin.client_id)
     clients.touch(request.client.row)
 

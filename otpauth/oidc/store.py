@@ -14,6 +14,9 @@ Keys (TTL in brackets):
 - ``oidc:{s:<tag>}:fam:<family>`` present once the family is revoked [refresh lifetime]
 - ``oidc:{s:<tag>}:rps`` set: the clients that received a token in the session
   [the session lifetime]
+- ``oidc:{sweep}`` sorted set: sessions that gave out tokens -> when to check next
+  whether they ended by idling or by age (Redis just lets those expire) [none: members
+  leave when their session has ended and been told]
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from dataclasses import dataclass
 import redis
 
 CODE_SECONDS = 60
+SWEEP = "oidc:{sweep}"
 TAG_RE = re.compile(r"^[0-9a-f]{20}$")
 FAMILY_RE = re.compile(r"^[0-9a-f]{16}$")
 
@@ -195,13 +199,26 @@ class GrantStore:
         if _split(value):
             self.redis.set(self._family_key(value), "revoked", ex=max(ttl, 1))
 
-    def add_client(self, sid: str, client_id: str, ttl: int) -> None:
+    def add_client(self, sid: str, client_id: str, ttl: int, check_at: float) -> None:
         """Remember that ``client_id`` received a token in the session ``sid``."""
         key = f"oidc:{{s:{session_tag(sid)}}}:rps"
         pipe = self.redis.pipeline(transaction=True)
         pipe.sadd(key, client_id)
         pipe.expire(key, ttl)
         pipe.execute()
+        self.watch(sid, check_at)
+
+    def watch(self, sid: str, at: float) -> None:
+        """Check at ``at`` whether ``sid`` has ended (idle or lifetime)."""
+        self.redis.zadd(SWEEP, {sid: at})
+
+    def due(self, now: float, limit: int = 100) -> list[str]:
+        """Watched sessions whose check is due."""
+        return [_text(m) for m in self.redis.zrangebyscore(SWEEP, "-inf", now, 0, limit)]
+
+    def unwatch(self, sid: str) -> bool:
+        """Stop watching ``sid``; True for the one process that removed it (it notifies)."""
+        return bool(self.redis.zrem(SWEEP, sid))
 
     def take_clients(self, sid: str) -> list[str]:
         """The clients that received a token in ``sid``, forgotten as they are read."""
