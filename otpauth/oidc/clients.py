@@ -11,10 +11,11 @@ import hmac
 import json
 import secrets
 from dataclasses import dataclass
+from datetime import UTC
 from urllib.parse import urlsplit
 
 from authlib.oauth2.rfc6749 import ClientMixin
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy import select
 
 from ..extensions import db
@@ -86,10 +87,14 @@ def create(
 
 
 def find(client_id: object) -> OidcClient | None:
-    """The client with this id, or None (also for a malformed id)."""
+    """The client with this id, or None (also for a malformed id); one query per request."""
     if not isinstance(client_id, str) or not client_id or len(client_id) > 32:
         return None
-    return db.session.scalars(select(OidcClient).where(OidcClient.client_id == client_id)).first()
+    seen = g.setdefault("oidc_clients", {}) if has_request_context() else {}
+    if client_id not in seen:
+        query = select(OidcClient).where(OidcClient.client_id == client_id)
+        seen[client_id] = db.session.scalars(query).first()
+    return seen[client_id]
 
 
 def all_clients() -> list[OidcClient]:
@@ -110,7 +115,9 @@ def touch(client: OidcClient) -> None:
     """Stamp the client's last use (at most once a minute, to spare SQL)."""
     now = utcnow()
     last = client.last_used_at
-    if last is None or last.tzinfo is None or (now - last).total_seconds() > 60:
+    if last is not None and last.tzinfo is None:  # SQLite gives it back without its zone
+        last = last.replace(tzinfo=UTC)
+    if last is None or (now - last).total_seconds() > 60:
         client.last_used_at = now
         db.session.commit()
 

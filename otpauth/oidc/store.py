@@ -206,7 +206,7 @@ class GrantStore:
         pipe.sadd(key, client_id)
         pipe.expire(key, ttl)
         pipe.execute()
-        self.watch(sid, check_at)
+        self.watch(sid, check_at)  # another slot: its own call
 
     def watch(self, sid: str, at: float) -> None:
         """Check at ``at`` whether ``sid`` has ended (idle or lifetime)."""
