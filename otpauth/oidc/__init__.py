@@ -14,7 +14,7 @@ from . import logout as _logout_views  # noqa: F401 - registers /oauth/logout on
 from .backchannel import EXTENSION_KEY as NOTIFIER
 from .backchannel import Notifier
 from .cli import oidc_cli
-from .grants import STORE
+from .records import STORE
 from .server import build
 from .store import GrantStore
 from .sweeper import Sweeper

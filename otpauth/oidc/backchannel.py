@@ -23,7 +23,7 @@ from ..extensions import db
 from ..models import Customer
 from .claims import subject
 from .clients import find
-from .grants import grant_store
+from .records import grant_store
 from .store import session_tag
 from .tokens import logout_token
 

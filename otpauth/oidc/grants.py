@@ -14,62 +14,14 @@ import time
 
 from authlib.oauth2.rfc6749 import InvalidGrantError, InvalidRequestError, grants
 from authlib.oauth2.rfc7636 import CodeChallenge
-from authlib.oidc.core import AuthorizationCodeMixin, OpenIDCode
+from authlib.oidc.core import OpenIDCode
 from flask import current_app
 
 from .. import audit
-from ..extensions import db
-from ..models import Customer
-from ..sessions import session_store
 from . import keys
-from .claims import ACR, AMR, Grantee, user_info
+from .claims import Grantee, user_info
+from .records import StoredCode, StoredRefresh, grant_store, live_grantee
 from .store import CODE_SECONDS, Grant, session_tag
-
-STORE = "otpauth.oidc.store"
-
-
-def grant_store():  # noqa: ANN201 - GrantStore, typed in store.py
-    """The current app's GrantStore."""
-    return current_app.extensions[STORE]
-
-
-class StoredCode(AuthorizationCodeMixin):
-    """An authorization code as read back (consumed) from Redis."""
-
-    def __init__(self, grant: Grant) -> None:
-        self.grant = grant
-        self.code_challenge = grant.fields.get("ch") or None
-        self.code_challenge_method = grant.fields.get("chm") or None
-
-    def get_redirect_uri(self) -> str:
-        return self.grant.fields.get("uri", "")
-
-    def get_scope(self) -> str:
-        return self.grant.scope
-
-    def get_nonce(self) -> str | None:
-        return self.grant.fields.get("nonce") or None
-
-    def get_auth_time(self) -> int:
-        return int(self.grant.fields.get("at", "0"))
-
-    def get_acr(self) -> str:
-        return ACR
-
-    def get_amr(self) -> list[str]:
-        return AMR.get(self.grant.fields.get("m", ""), ["otp"])
-
-
-def live_grantee(grant: Grant) -> Grantee | None:
-    """The grant's customer and session, if both are still good."""
-    store = session_store()
-    if not grant.sid or not store.alive(grant.sid):
-        return None
-    customer = db.session.get(Customer, grant.user_id)
-    if customer is None or not customer.active:
-        store.revoke_all("customer", grant.user_id)  # deactivated: every session ends
-        return None
-    return Grantee(customer, grant.sid, int(grant.fields.get("at", "0")), grant.fields.get("m", ""))
 
 
 class S256Challenge(CodeChallenge):
@@ -91,8 +43,14 @@ class S256Challenge(CodeChallenge):
 class _Tokens:
     """Token strings that name their session and family (see ``GrantStore``)."""
 
-    def generate_token(self, user=None, scope=None, grant_type=None, expires_in=None,  # noqa: ANN001, ANN201
-                       include_refresh_token=True):  # fmt: skip
+    def generate_token(  # noqa: ANN201
+        self,
+        user: Grantee | None = None,
+        scope: str | None = None,
+        grant_type: str | None = None,
+        expires_in: int | None = None,
+        include_refresh_token: bool = True,
+    ):
         config = current_app.config
         include = (
             include_refresh_token
@@ -100,9 +58,12 @@ class _Tokens:
             and "offline_access" in (scope or "").split()
         )
         token = super().generate_token(  # type: ignore[misc]
-            user=user, scope=scope, grant_type=grant_type, expires_in=expires_in,
+            user=user,
+            scope=scope,
+            grant_type=grant_type,
+            expires_in=expires_in,
             include_refresh_token=include,
-        )  # fmt: skip
+        )
         origin: Grant = self.origin()
         store = grant_store()
         token["access_token"] = store.new_value(origin.sid, origin.family)
@@ -182,19 +143,6 @@ class RefreshGrant(_Tokens, grants.RefreshTokenGrant):
 
     def revoke_old_credential(self, refresh_token):  # noqa: ANN001, ANN201
         """Nothing to do: ``authenticate_refresh_token`` spent it."""
-
-
-class StoredRefresh:
-    """A refresh token as read back from Redis."""
-
-    def __init__(self, grant: Grant) -> None:
-        self.grant = grant
-
-    def check_client(self, client) -> bool:  # noqa: ANN001
-        return client.get_client_id() == self.grant.client_id
-
-    def get_scope(self) -> str:
-        return self.grant.scope
 
 
 class IdToken(OpenIDCode):

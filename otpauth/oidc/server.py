@@ -14,7 +14,8 @@ from flask import Flask, current_app
 from .. import audit
 from . import clients
 from .claims import Grantee, user_info
-from .grants import CodeGrant, IdToken, RefreshGrant, S256Challenge, grant_store, live_grantee
+from .grants import CodeGrant, IdToken, RefreshGrant, S256Challenge
+from .records import grant_store, live_grantee
 from .store import Grant
 
 SERVER = "otpauth.oidc.server"

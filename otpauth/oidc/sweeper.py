@@ -18,7 +18,7 @@ from flask import Flask
 
 from ..sessions import session_store
 from .backchannel import Notifier
-from .grants import grant_store
+from .records import grant_store
 
 log = logging.getLogger(__name__)
 
