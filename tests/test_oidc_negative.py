@@ -251,3 +251,10 @@ def test_forged_logout_hints_are_refused(app, client, rp, signed_in):
         answer = client.get("/oauth/logout", query_string={"id_token_hint": hint})
         assert answer.status_code == 400, hint
     assert client.get("/dashboard/").status_code == 200  # still signed in
+
+
+def test_a_deleted_clients_tokens_stop_at_once(app, client, rp, runner, signed_in):
+    body = exchange(client, rp, code_from(client.get(authorize_url(rp)))).get_json()
+    assert runner.invoke(args=["oidc", "clients", "delete", rp.client_id]).exit_code == 0
+    bearer = {"Authorization": f"Bearer {body['access_token']}"}
+    assert client.get("/oauth/userinfo", headers=bearer).status_code == 401

@@ -104,7 +104,9 @@ class AccessTokens(BearerTokenValidator):
 
     def authenticate_token(self, token_string: str) -> StoredToken | None:
         grant = grant_store().lookup("at", token_string or "")
-        return StoredToken("at", token_string, grant, live_grantee(grant)) if grant else None
+        if grant is None or clients.find(grant.client_id) is None:  # a deleted client's too
+            return None
+        return StoredToken("at", token_string, grant, live_grantee(grant))
 
 
 class UserInfo(UserInfoEndpoint):
