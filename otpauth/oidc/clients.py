@@ -73,7 +73,7 @@ def create(
     backchannel = check_uri(backchannel_logout_uri, production) if backchannel_logout_uri else None
     secret = None if public else secrets.token_urlsafe(32)
     client = OidcClient(
-        client_id=secrets.token_urlsafe(16),
+        client_id=secrets.token_hex(16),  # never a leading "-" (a command-line option)
         name=name.strip()[:200] or "client",
         secret_hash=_hash(secret) if secret else None,
         redirect_uris=json.dumps(uris),
