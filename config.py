@@ -170,6 +170,13 @@ PARSERS: dict[str, Callable[[str, str], Any]] = {
     "SUPPORT_PHONE": _text,
     "SUPPORT_HOURS": _text,
     "DISPLAY_TIMEZONE": _timezone,
+    # OpenID Connect provider.
+    "PUBLIC_URL": _text,
+    "OIDC_ISSUER": _text,
+    "OIDC_ID_TOKEN_SECONDS": _int(30, 86400),
+    "OIDC_ACCESS_TOKEN_SECONDS": _int(30, 86400),
+    "OIDC_REFRESH_TOKEN_SECONDS": _int(0, 365 * 86400),
+    "OIDC_SIGNING_ALG": lambda name, raw: _choice(("rs256", "es256"))(name, raw).upper(),
 }
 
 # Flask-Limiter settings that are booleans; every other RATELIMIT_* passes through as text.
@@ -246,6 +253,14 @@ class Config:
     SUPPORT_PHONE: str | None = None
     SUPPORT_HOURS: str | None = None
     DISPLAY_TIMEZONE = "Asia/Kolkata"
+    PUBLIC_URL: str | None = None  # None: https://<PUBLIC_HOST> (development: localhost:5000)
+    OIDC_ISSUER: str | None = None  # None: PUBLIC_URL
+    OIDC_ID_TOKEN_SECONDS = 300
+    OIDC_ACCESS_TOKEN_SECONDS = 600
+    OIDC_REFRESH_TOKEN_SECONDS = 2592000  # 0: no refresh tokens
+    OIDC_SIGNING_ALG = "RS256"
+    RATELIMIT_OAUTH_TOKEN = "60 per minute; 600 per hour"
+    RATELIMIT_OAUTH_AUTHORIZE = "60 per minute; 600 per hour"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
@@ -320,9 +335,27 @@ def finalize(settings: dict[str, Any], instance_path: str) -> dict[str, Any]:
         settings["SMS_ALLOWED_REGIONS"] = (settings["PHONE_DEFAULT_REGION"],)
     if not settings.get("QUEUE_REDIS_URL"):
         settings["QUEUE_REDIS_URL"] = settings.get("REDIS_URL")
+    _public_url(settings)
     if settings["MAIL_USE_TLS"] and settings["MAIL_USE_SSL"]:
         raise ConfigError("MAIL_USE_TLS and MAIL_USE_SSL cannot both be true")
     return settings
+
+
+def _public_url(settings: dict[str, Any]) -> None:
+    """PUBLIC_URL (and from it PUBLIC_HOST, OIDC_ISSUER) when not set."""
+    url = settings.get("PUBLIC_URL")
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"PUBLIC_URL={url!r} must be an http(s) URL such as https://host")
+        settings["PUBLIC_URL"] = url.rstrip("/")
+        if settings.get("PUBLIC_HOST", "localhost") == "localhost":
+            settings["PUBLIC_HOST"] = parts.hostname
+    elif settings.get("ENV_NAME") == "development":
+        settings["PUBLIC_URL"] = "http://localhost:5000"
+    else:
+        settings["PUBLIC_URL"] = f"https://{settings.get('PUBLIC_HOST') or 'localhost'}"
+    settings["OIDC_ISSUER"] = (settings.get("OIDC_ISSUER") or settings["PUBLIC_URL"]).rstrip("/")
 
 
 def check(settings: Mapping[str, Any]) -> None:

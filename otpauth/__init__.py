@@ -27,6 +27,7 @@ from . import (
     health,
     i18n,
     metrics,
+    oidc,
     otp,
     security,
     sessions,
@@ -78,6 +79,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     auth.init_app(app)
     admin.init_app(app)
+    oidc.init_app(app)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(health.bp)

@@ -62,6 +62,15 @@ EVENTS = (
     "contact_unlocked",
     "sessions_revoked",
     "customers_imported",
+    # The OpenID Provider (reason: the client id).
+    "oidc_authorized",
+    "oidc_token_issued",
+    "oidc_refresh_reuse",
+    "oidc_backchannel_logout_sent",
+    "oidc_backchannel_logout_failed",
+    "oidc_client_created",
+    "oidc_client_deleted",
+    "oidc_key_rotated",
 )
 # Why a send failed (``reason`` of otp_send_failed); other events may carry their own.
 # ``lost``: handed to delivery, then never sent nor failed (found by delivery.ledger).

@@ -37,6 +37,10 @@ UNDERSTOOD = {
     "RATELIMIT_OTP_VERIFY",
     "RATELIMIT_OTP_RESEND",
     "RATELIMIT_ADMIN_LOGIN",
+    # The OAuth endpoints' own limits: Flask-Limiter's decorator counts them on those views
+    # alone, so they change nothing the one-call path does for the sign-in views.
+    "RATELIMIT_OAUTH_TOKEN",
+    "RATELIMIT_OAUTH_AUTHORIZE",
     "RATELIMIT_STORAGE_URI",  # only as init_limiter chose it: the app's Redis
     "RATELIMIT_STORAGE_OPTIONS",
     "RATELIMIT_STRATEGY",  # only fixed-window

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
@@ -17,6 +18,11 @@ from .extensions import db
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC."""
     return datetime.now(UTC)
+
+
+def new_oidc_sub() -> str:
+    """A fresh OpenID Connect subject identifier (192 random bits)."""
+    return secrets.token_urlsafe(24)
 
 
 class Customer(UserMixin, db.Model):
@@ -41,6 +47,8 @@ class Customer(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     phone_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The OpenID Connect subject: random and stable, never the SQL id or a contact.
+    oidc_sub: Mapped[str | None] = mapped_column(String(43), unique=True, default=new_oidc_sub)
 
     kind = "customer"  # the user kind named in session records and authenticators
 

@@ -39,6 +39,7 @@ ROUTES = [
     ("admin.import_csv", "POST", "/admin/import", "file", 200, 403),
     ("admin.staff", "GET", "/admin/staff/", None, 200, 403),
     ("admin.staff_deactivate", "POST", "/admin/staff/{other}/deactivate", {}, 302, 403),
+    ("admin.oidc_clients", "GET", "/admin/clients/", None, 200, 403),
 ]
 PUBLIC = [
     ("admin.login", "GET", "/admin/login/", 200),

@@ -11,12 +11,14 @@ from . import (
     views_audit,
     views_auth,
     views_customers,
+    views_oidc,
     views_overview,
     views_staff,
 )
 from .blueprint import bp
 
-VIEWS = (views_audit, views_auth, views_customers, views_overview, views_staff)  # routes on bp
+# routes on bp
+VIEWS = (views_audit, views_auth, views_customers, views_oidc, views_overview, views_staff)
 
 
 def init_app(app: Flask) -> None:

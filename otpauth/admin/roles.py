@@ -32,6 +32,7 @@ RULES: dict[str, frozenset[str]] = {
     "admin.import_csv": ADMIN,
     "admin.staff": ADMIN,
     "admin.staff_deactivate": ADMIN,
+    "admin.oidc_clients": ADMIN,
 }
 
 

@@ -184,7 +184,8 @@ def verify() -> Any:
         or safe_next(pending.get("next"))
         or url_for("dashboard.index")
     )
-    start_session(customer)  # a new server-side session; nothing from before survives
+    # A new server-side session; nothing from before survives.
+    start_session(customer, method=pending["channel"])
     session["login_channel"] = pending["channel"]
     return redirect(next_url)
 

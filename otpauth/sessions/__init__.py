@@ -75,11 +75,12 @@ def _load(record: SessionRecord) -> Customer | Staff | None:
     return db.session.get(MODELS[record.kind], record.user_id)
 
 
-def start_session(user: Customer | Staff) -> str:
+def start_session(user: Customer | Staff, method: str | None = None) -> str:
     """Log ``user`` in with a new server-side session; return its sid.
 
     Nothing from the cookie session before the login survives it (no fixation), and a
-    session the browser held before is ended on the server.
+    session the browser held before is ended on the server. ``method`` (how the user
+    signed in: email, sms, app, ...) is kept in the record for OpenID Connect's ``amr``.
     """
     old = session.get(SID_KEY)
     session.clear()
@@ -91,6 +92,7 @@ def start_session(user: Customer | Staff) -> str:
         user.id,
         ip=printable(request.remote_addr, 45),
         user_agent=printable(request.user_agent.string, 256),
+        method=method,
     )
     login_user(user)
     session[SID_KEY] = sid

@@ -30,7 +30,7 @@ KINDS = ("customer", "staff")
 TOUCH_EVERY_SECONDS = 60.0  # last-seen is written at most this often
 
 _GET = """
-local rec = redis.call('HMGET', KEYS[1], 'created', 'seen', 'ip', 'ua')
+local rec = redis.call('HMGET', KEYS[1], 'created', 'seen', 'ip', 'ua', 'm')
 if not rec[1] then
   redis.call('ZREM', KEYS[2], ARGV[4])
   return false
@@ -52,12 +52,14 @@ return rec
 """
 
 
-# KEYS: the session, the index. ARGV: now, idle TTL, lifetime, secret, ip, ua ('' = none).
+# KEYS: the session, the index. ARGV: now, idle TTL, lifetime, secret, ip, ua, sign-in
+# method ('' = none).
 _CREATE = """
 local now, ttl, life = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 redis.call('HSET', KEYS[1], 'created', ARGV[1], 'seen', ARGV[1])
 if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'ip', ARGV[5]) end
 if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'ua', ARGV[6]) end
+if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'm', ARGV[7]) end
 redis.call('EXPIRE', KEYS[1], ttl)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 redis.call('ZADD', KEYS[2], now + life, ARGV[4])
@@ -85,6 +87,7 @@ class SessionRecord:
     last_seen: float
     ip: str | None
     user_agent: str | None
+    method: str | None = None  # how it was signed in: email, sms, app, ... (the OIDC amr)
 
     @property
     def public_id(self) -> str:
@@ -126,13 +129,24 @@ class SessionStore:
         self.clock: Callable[[], float] = time.time  # tests move it to prove expiry
         self._get = client.register_script(_GET)
         self._create = client.register_script(_CREATE)
+        # Called with the sids of sessions that ``revoke``/``revoke_all`` ended (after the
+        # fact; a listener's failure is its own): back-channel logout listens here.
+        self.on_end: list[Callable[[list[str]], None]] = []
 
     @staticmethod
     def _keys(kind: str, user_id: int, secret: str = "") -> tuple[str, str]:
         prefix = f"sess:{{u:{kind}:{user_id}}}:"
         return prefix + secret, prefix + "index"
 
-    def create(self, kind: str, user_id: int, *, ip: str | None, user_agent: str | None) -> str:
+    def create(
+        self,
+        kind: str,
+        user_id: int,
+        *,
+        ip: str | None,
+        user_agent: str | None,
+        method: str | None = None,
+    ) -> str:
         """Store a new session for the user and return its sid."""
         if kind not in KINDS:
             raise ValueError(f"unknown user kind {kind!r}")
@@ -148,6 +162,7 @@ class SessionStore:
                 secret,
                 ip or "",
                 user_agent or "",
+                method or "",
             ],
         )
         return f"{kind}:{user_id}:{secret}"
@@ -174,7 +189,7 @@ class SessionStore:
 
     @staticmethod
     def _record(parsed: _Parsed, rec: list) -> SessionRecord:
-        created, seen, ip, ua = (_text(v) for v in rec)
+        created, seen, ip, ua, method = (_text(v) for v in [*rec, None][:5])
         return SessionRecord(
             sid=f"{parsed.kind}:{parsed.user_id}:{parsed.secret}",
             kind=parsed.kind,
@@ -183,6 +198,7 @@ class SessionStore:
             last_seen=float(seen or 0),
             ip=ip,
             user_agent=ua,
+            method=method,
         )
 
     def list(self, kind: str, user_id: int) -> list[SessionRecord]:
@@ -194,7 +210,7 @@ class SessionStore:
             return []
         pipe = self.redis.pipeline(transaction=False)
         for secret in secrets_:
-            pipe.hmget(self._keys(kind, user_id, secret)[0], "created", "seen", "ip", "ua")
+            pipe.hmget(self._keys(kind, user_id, secret)[0], "created", "seen", "ip", "ua", "m")
         records = []
         for secret, rec in zip(secrets_, pipe.execute(), strict=True):
             if rec[0] is not None:  # an idle session's hash expired before its index entry
@@ -211,7 +227,20 @@ class SessionStore:
         pipe.delete(key)
         pipe.zrem(index, parsed.secret)
         deleted, _ = pipe.execute()
+        if deleted:
+            self._ended([sid])
         return bool(deleted)
+
+    def alive(self, sid: str) -> bool:
+        """Whether ``sid`` names a live session (without touching its last-seen time)."""
+        parsed = _parse(sid)
+        if parsed is None:
+            return False
+        return bool(self.redis.exists(self._keys(parsed.kind, parsed.user_id, parsed.secret)[0]))
+
+    def _ended(self, sids: list[str]) -> None:
+        for listener in self.on_end:
+            listener(sids)
 
     def revoke_all(self, kind: str, user_id: int, *, keep: str | None = None) -> int:
         """End every session of this user except ``keep``; return how many ended."""
@@ -228,4 +257,5 @@ class SessionStore:
         pipe.delete(*(self._keys(kind, user_id, s)[0] for s in victims))
         pipe.zrem(index, *victims)
         deleted, _ = pipe.execute()
+        self._ended([f"{kind}:{user_id}:{s}" for s in victims])
         return int(deleted)
