@@ -11,26 +11,10 @@ from email import message_from_bytes, policy
 
 import pytest
 from flask import render_template_string
-from markupsafe import Markup
-from wtforms.widgets.core import html_params as wtforms_html_params
 
 from otpauth.auth.forms import RequestForm, VerifyForm
-from otpauth.auth.widgets import html_params
 from otpauth.delivery import DeliveryError, Message
 from otpauth.delivery.smtp import mime_bytes
-
-ATTRIBUTES = [
-    {"id": "contact", "name": "contact", "value": "", "required": True},
-    {"value": 'a"b<c>&d', "data_x": "1", "aria_describedby": "x y", "class_": "c"},
-    {"value": Markup('<b title="t">x</b>'), "autofocus": True, "disabled": False},
-    {"maxlength": 16, "size": 10, "type": "text", "spellcheck": "false"},
-]
-
-
-@pytest.mark.parametrize("attributes", ATTRIBUTES)
-def test_widget_attributes_are_wtforms_own(attributes):
-    assert html_params(**attributes) == str(wtforms_html_params(**attributes))
-
 
 def test_form_fields_render_as_before(app):
     with app.test_request_context("/otp/request/"):
@@ -71,14 +55,6 @@ def test_forced_locale_gets_its_own_catalog(app):
         with force_locale("en"):
             assert gettext("Sign in") == "Sign in"
         assert gettext("Sign in") == hindi != "Sign in"
-
-
-def test_cookie_serializer_is_reused_until_the_key_changes(app):
-    interface = app.session_interface
-    first = interface.get_signing_serializer(app)
-    assert interface.get_signing_serializer(app) is first
-    app.secret_key = "another-key-of-enough-length-0123456789"
-    assert interface.get_signing_serializer(app) is not first
 
 
 def test_mail_reads_back_and_refuses_header_breaks():

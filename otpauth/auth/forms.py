@@ -15,7 +15,6 @@ from ..catalog import gettext as _
 from ..catalog import lazy_gettext as _l
 from ..contacts import MAX_CONTACT_LENGTH, InvalidContact, normalize
 from ..otp import totp
-from .widgets import FastRadioInput, FastTextInput
 
 
 class TextField(StringField):
@@ -25,16 +24,12 @@ class TextField(StringField):
     file would turn a crafted request into a 500.
     """
 
-    widget = FastTextInput()
-
     def process_formdata(self, valuelist: list) -> None:
         super().process_formdata([v for v in valuelist if isinstance(v, str)])
 
 
 class ChannelField(RadioField):
     """The channel radios; left out or ``auto``, the contact decides (see ``channels``)."""
-
-    option_widget = FastRadioInput()
 
     def process_formdata(self, valuelist: list) -> None:
         values = [v for v in valuelist if isinstance(v, str) and v]
