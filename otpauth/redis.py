@@ -18,7 +18,6 @@ from redis.sentinel import Sentinel
 
 from config import ConfigError
 
-from . import ip_limits
 from .extensions import limiter
 from .redis_urls import RedisTarget, parse
 
@@ -112,13 +111,11 @@ def _queue_client(app: Flask, client: Client) -> Client:
 
 def init_limiter(app: Flask, client: Client, target: RedisTarget | None) -> None:
     """Keep per-IP counters in the app's Redis, never in process memory."""
-    own = not app.config.get("RATELIMIT_STORAGE_URI")
-    if own:
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
         uri, options = limiter_storage(client, target)
         app.config["RATELIMIT_STORAGE_URI"] = uri
         app.config["RATELIMIT_STORAGE_OPTIONS"] = options
     limiter.init_app(app)
-    ip_limits.init_app(app, client, own)
 
 
 def limiter_storage(client: Client, target: RedisTarget | None) -> tuple[str, dict[str, Any]]:

@@ -16,6 +16,7 @@ from otpauth.auth.forms import RequestForm, VerifyForm
 from otpauth.delivery import DeliveryError, Message
 from otpauth.delivery.smtp import mime_bytes
 
+
 def test_form_fields_render_as_before(app):
     with app.test_request_context("/otp/request/"):
         form = RequestForm()

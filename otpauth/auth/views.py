@@ -22,7 +22,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from .. import audit, ip_limits
+from .. import audit
 from ..catalog import gettext as _
 from ..challenge import challenges
 from ..contacts import mask
@@ -40,12 +40,10 @@ PENDING = "otp"  # session key: channel, masked contact, tag, next (expiry is Re
 
 
 def _limit(name: str) -> Callable[[Callable], Callable]:
-    """The per-IP limit ``name`` on the view's POSTs.
+    """The per-IP limit ``name`` on the view's POSTs: Flask-Limiter's decorator.
 
-    While Flask-Limiter's other settings are its defaults, every window of the limit is
-    counted in one call (``ip_limits``); otherwise Flask-Limiter's decorator counts them.
-    A GET of the same page goes straight to the view either way: the limit is for POSTs
-    only, and Flask-Limiter would still work out per request that it does not apply.
+    A GET of the same page goes straight to the view: the limit is for POSTs only, and
+    Flask-Limiter would still work out per request that it does not apply.
     override_defaults=False: a RATELIMIT_DEFAULT set by ops applies here too, GETs
     included: Flask-Limiter checks the defaults of a decorated view in its decorator, so
     with a default set every request goes through it (application limits are checked
@@ -57,14 +55,9 @@ def _limit(name: str) -> Callable[[Callable], Callable]:
 
     def decorate(view: Callable) -> Callable:
         limited = limit(view)
-        scope = f"{bp.name}.{view.__name__}"
 
         @wraps(view)
         def dispatch(*args: Any, **kwargs: Any) -> Any:
-            if current_app.extensions.get(ip_limits.FAST):
-                if request.method == "POST":
-                    ip_limits.hit(name, scope)
-                return view(*args, **kwargs)
             if request.method == "POST" or current_app.config.get("RATELIMIT_DEFAULT"):
                 return limited(*args, **kwargs)
             return view(*args, **kwargs)
