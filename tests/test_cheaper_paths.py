@@ -96,6 +96,7 @@ def test_mail_of_every_shape_reads_back(subject, text, html):
     message = Message(to="Ann <a@example.com>", subject=subject, text=text, html=html)
     data = mime_bytes(message, "Billing <no-reply@example.org>", "example.org")
     assert all(len(line) <= 998 for line in data.split(b"\r\n"))
+    assert data.isascii()  # 7-bit parts: no server needs 8BITMIME for them
     assert b"\n" not in data.replace(b"\r\n", b"")
     mail = message_from_bytes(data, policy=policy.default)
     assert mail["Subject"] == subject and mail["To"] == "Ann <a@example.com>"
@@ -106,6 +107,20 @@ def test_mail_of_every_shape_reads_back(subject, text, html):
     else:
         assert mail.get_content_type() == "multipart/alternative"
         assert _lines(mail.get_body(("html",))) == html.rstrip("\n")
+
+
+@pytest.mark.parametrize(
+    ("to", "subject", "sender"),
+    [
+        ("a@example.com\nBcc: x@y.z", "Code", "a@b.c"),
+        ("a@example.com", "Code\rBcc: x@y.z", "a@b.c"),
+        ("a@example.com", "Code", "a@b.c\r\nBcc: x@y.z"),
+    ],
+)
+def test_a_line_break_in_any_header_refuses_the_mail(to, subject, sender):
+    with pytest.raises(DeliveryError) as refused:
+        mime_bytes(Message(to=to, subject=subject, text="t"), sender, "b.c")
+    assert not refused.value.temporary
 
 
 def _lines(part) -> str:
