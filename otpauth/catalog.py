@@ -12,13 +12,15 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from babel.support import NullTranslations
-from flask_babel import Babel, get_translations
+from flask import g
+from flask_babel import Babel, get_locale, get_translations
 from flask_babel.speaklater import LazyString
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup
 
 babel = Babel()
+CATALOG_KEY = "otpauth_catalog"  # on g: (the locale, its catalog)
 # Per catalog, the finished text of each string without variables the pages translated.
 _WITHOUT_VARIABLES: WeakKeyDictionary[NullTranslations, dict[tuple[str, bool], str]] = (
     WeakKeyDictionary()
@@ -27,8 +29,20 @@ MEMO_LIMIT = 5000  # the templates hold a few hundred strings; this only bounds 
 
 
 def translations() -> NullTranslations:
-    """This request's catalog (in the forced locale inside ``force_locale``)."""
-    return get_translations()
+    """This request's catalog (in the forced locale inside ``force_locale``).
+
+    ``get_translations()`` once per request and locale: kept on ``g`` beside the locale
+    object it is for, and used while ``get_locale()`` answers that same object (so
+    ``force_locale`` and ``refresh`` get their own). ``get_locale()`` alone is a third of
+    ``get_translations()``'s work, and a page asks for ~50 strings.
+    """
+    if not g:  # no app context: Flask-Babel's answer (an empty catalog)
+        return get_translations()
+    locale, kept = get_locale(), g.get(CATALOG_KEY)
+    if kept is None or kept[0] is not locale:
+        kept = (locale, get_translations())
+        setattr(g, CATALOG_KEY, kept)
+    return kept[1]
 
 
 def gettext(string: str, **variables: Any) -> str:

@@ -18,6 +18,7 @@ from redis.sentinel import Sentinel
 
 from config import ConfigError
 
+from . import ip_limits
 from .extensions import limiter
 from .redis_urls import RedisTarget, parse
 
@@ -116,6 +117,7 @@ def init_limiter(app: Flask, client: Client, target: RedisTarget | None) -> None
         app.config["RATELIMIT_STORAGE_URI"] = uri
         app.config["RATELIMIT_STORAGE_OPTIONS"] = options
     limiter.init_app(app)
+    ip_limits.init_app(app)
 
 
 def limiter_storage(client: Client, target: RedisTarget | None) -> tuple[str, dict[str, Any]]:

@@ -164,3 +164,37 @@ def test_ops_default_limit_applies_to_the_otp_views_too(app, client, customer, s
 def test_ops_application_limit_counts_every_page(app, client, customer, settings):
     answers = [client.get(path).status_code for path in ("/otp/request/", "/", "/otp/request/")]
     assert answers[-1] != 429 and client.get("/otp/request/").status_code == 429
+
+
+def _spy_on_limit_passes(monkeypatch) -> list[bool]:  # noqa: ANN001
+    """Whether each of Flask-Limiter's limit resolutions was its before-request pass."""
+    from otpauth.extensions import limiter
+
+    passes: list[bool] = []
+    resolve = limiter.limit_manager.resolve_limits
+
+    def spied(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        passes.append(args[4] if len(args) > 4 else kwargs["in_middleware"])
+        return resolve(*args, **kwargs)
+
+    monkeypatch.setattr(limiter.limit_manager, "resolve_limits", spied)
+    return passes
+
+
+@pytest.mark.parametrize("settings", [_limited({})])
+def test_without_app_wide_limits_pages_are_not_looked_at(app, client, monkeypatch, settings):
+    passes = _spy_on_limit_passes(monkeypatch)
+    assert client.get("/otp/request/").status_code == 200
+    assert client.get("/").status_code in (200, 302)
+    assert passes == []  # ip_limits.unlimited_read: no limit counts a GET
+    token = csrf_token(client)
+    form = {"channel": "email", "contact": "u@example.com", "csrf_token": token}
+    assert client.post("/otp/request/", data=form).status_code == 302
+    assert passes == [True, False]  # a POST: the before-request pass and the view's limit
+
+
+@pytest.mark.parametrize("settings", [_limited({"RATELIMIT_APPLICATION": "100 per minute"})])
+def test_with_an_app_wide_limit_every_page_is_looked_at(app, client, monkeypatch, settings):
+    passes = _spy_on_limit_passes(monkeypatch)
+    assert client.get("/otp/request/").status_code == 200
+    assert passes == [True]

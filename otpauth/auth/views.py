@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
 import redis
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -22,12 +20,11 @@ from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from .. import audit
+from .. import audit, ip_limits
 from ..catalog import gettext as _
 from ..challenge import challenges
 from ..contacts import mask
 from ..delivery.policy import UNROUTABLE, unavailable_message
-from ..extensions import limiter
 from ..i18n import wait_in_words
 from ..otp import otp_store
 from ..otp.store import IssueResult, VerifyResult
@@ -40,31 +37,8 @@ PENDING = "otp"  # session key: channel, masked contact, tag, next (expiry is Re
 
 
 def _limit(name: str) -> Callable[[Callable], Callable]:
-    """The per-IP limit ``name`` on the view's POSTs: Flask-Limiter's decorator.
-
-    A GET of the same page goes straight to the view: the limit is for POSTs only, and
-    Flask-Limiter would still work out per request that it does not apply.
-    override_defaults=False: a RATELIMIT_DEFAULT set by ops applies here too, GETs
-    included: Flask-Limiter checks the defaults of a decorated view in its decorator, so
-    with a default set every request goes through it (application limits are checked
-    before any view, as before).
-    """
-    limit = limiter.limit(
-        lambda: current_app.config[name], methods=["POST"], override_defaults=False
-    )
-
-    def decorate(view: Callable) -> Callable:
-        limited = limit(view)
-
-        @wraps(view)
-        def dispatch(*args: Any, **kwargs: Any) -> Any:
-            if request.method == "POST" or current_app.config.get("RATELIMIT_DEFAULT"):
-                return limited(*args, **kwargs)
-            return view(*args, **kwargs)
-
-        return dispatch
-
-    return decorate
+    """The per-IP limit ``name`` on the view's POSTs (``ip_limits.per_ip``)."""
+    return ip_limits.per_ip(name)
 
 
 def safe_next(target: str | None) -> str | None:
