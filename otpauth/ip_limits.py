@@ -6,7 +6,7 @@ keyed by the client's network (``client_ip.client_network``, the limiter's ``key
 
 One documented ``request_filter`` saves work: while ops set no app-wide limit, no limit of
 this app counts a GET, so Flask-Limiter need not look at one (its before-request pass on
-every page, ~4 % of a login's CPU in bench/login_load.py).
+every page: ~2 % of a login's CPU, docs/BENCHMARKS.md).
 """
 
 from __future__ import annotations

@@ -24,6 +24,8 @@ class TextField(StringField):
     file would turn a crafted request into a 500.
     """
 
+    # WTForms' own TextInput (issue 21): ~0.2 ms a login dearer than the hand-written one.
+
     def process_formdata(self, valuelist: list) -> None:
         super().process_formdata([v for v in valuelist if isinstance(v, str)])
 

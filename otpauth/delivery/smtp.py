@@ -7,7 +7,8 @@ set, still makes it reconnect after that many messages.
 
 The message is the standard library's ``EmailMessage`` (``mime_bytes``), so the headers'
 encoding and folding, the refusal of a line break in a header, and the parts' transfer
-encoding are the library's.
+encoding are the library's: ~1 ms of CPU a mail (the hand-written text took 0.01 ms), on
+the sending thread or worker, not the request's.
 """
 
 from __future__ import annotations
