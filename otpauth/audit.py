@@ -158,7 +158,7 @@ def customer_with_sign_ins(customer_id: int) -> Customer | None:
     Customer pages load their user through this, so the dashboard needs no query of its own.
     """
     statement, params = queries.customer_with_sign_ins(), {"cid": customer_id}
-    rows = autocommit.run(lambda session: session.execute(statement, params).all())
+    rows = autocommit.run(lambda s: s.execute(statement, params).all(), idempotent=True)
     if not rows:
         return None
     customer = rows[0][0]

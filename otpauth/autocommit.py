@@ -7,11 +7,13 @@ their sign-ins) are each one statement, atomic on its own, so they run on a seco
 in AUTOCOMMIT: the driver sends no BEGIN, a returned connection needs no ROLLBACK, and the
 statement is the only round trip.
 
-The pre-ping is replaced by one retry. A pooled connection the server dropped (a restart,
-a failover, an idle timeout) fails its statement as a disconnect; SQLAlchemy then
-invalidates it and every connection pooled before it, and the retry runs on a new one.
-Each statement may run twice: two reads, and a stamp whose second run writes the same
-values. A second failure is the database being down: the caller's 503, as before.
+The pre-ping is replaced by one retry, of statements declared idempotent only
+(``idempotent=True``: running it twice leaves the same rows and answers the same). A
+pooled connection the server dropped (a restart, a failover, an idle timeout) fails its
+statement as a disconnect; SQLAlchemy then invalidates it and every connection pooled
+before it, and an idempotent statement runs again on a new one. Any other statement fails
+(the first run may or may not have committed): the caller's 503, as for a second failure,
+which is the database being down.
 
 The engine has the app engine's URL and options, and is disposed of with it.
 """
@@ -57,27 +59,27 @@ def engine(app: Flask) -> Engine:
     return app.extensions[ENGINE_KEY]
 
 
-def run(work: Callable[[Session], T]) -> T:
+def run(work: Callable[[Session], T], *, idempotent: bool) -> T:
     """``work``'s one statement on an autocommit ORM session (for entities): what it returns
-    is detached, with its columns loaded."""
+    is detached, with its columns loaded. Retried after a disconnect if ``idempotent``."""
     sessions = current_app.extensions[SESSIONS_KEY]
 
     def attempt() -> T:
         with sessions() as session:
             return work(session)
 
-    return _twice(attempt)
+    return _twice(attempt) if idempotent else attempt()
 
 
-def scalar(statement: Executable, params: dict[str, Any]) -> Any:
+def scalar(statement: Executable, params: dict[str, Any], *, idempotent: bool) -> Any:
     """The first column of ``statement``'s first row (None: no row), without the ORM session
-    (a plain value needs none: ~80 µs less)."""
+    (a plain value needs none: ~80 µs less). Retried after a disconnect if ``idempotent``."""
 
     def attempt() -> Any:
         with engine(current_app).connect() as connection:
             return connection.scalar(statement, params)
 
-    return _twice(attempt)
+    return _twice(attempt) if idempotent else attempt()
 
 
 def _twice(attempt: Callable[[], T]) -> T:

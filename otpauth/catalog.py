@@ -1,52 +1,26 @@
-"""The request's message catalog, found once per request, and the translation functions.
+"""The translation functions the code and the pages use, on Flask-Babel's public API.
 
-Flask-Babel looks the catalog up anew for every string it translates (the locale, its
-identifier, a dictionary look-up: a dozen context-local hops), and a page has fifty
-strings. Here the catalog is kept on the request's Babel context as
-``babel_translations``, the attribute ``force_locale`` and ``refresh`` already reset and
-restore, so a forced locale (a message in the customer's language) still gets its own.
-``gettext`` and ``lazy_gettext`` answer as Flask-Babel's do; ``page_gettext`` and
-``page_ngettext`` as Jinja's new-style ``_()`` and ``ngettext()`` do.
+The catalog is ``flask_babel.get_translations()``: the request's locale (or the one
+``force_locale`` sets), Flask-Babel's own cache of loaded catalogs. ``gettext`` and
+``lazy_gettext`` answer as Flask-Babel's do; ``page_gettext`` and ``page_ngettext`` as
+Jinja's new-style ``_()`` and ``ngettext()`` do, in one call each instead of three.
 """
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from babel.support import NullTranslations
 from flask import g
-from flask_babel import Babel, Domain
+from flask_babel import Babel, get_locale, get_translations
 from flask_babel.speaklater import LazyString
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup
 
-
-class RequestDomain(Domain):
-    """Flask-Babel's message domain, with the catalog kept on the request's Babel context."""
-
-    def get_translations(self) -> NullTranslations:
-        try:
-            context = g._flask_babel
-        except (AttributeError, RuntimeError):  # no locale chosen yet, or no app context
-            return super().get_translations()
-        found = getattr(context, "babel_translations", None)
-        if found is None:
-            found = context.babel_translations = super().get_translations()
-        return found
-
-
-class RequestBabel(Babel):
-    """Flask-Babel with the ``RequestDomain``."""
-
-    @cached_property
-    def domain_instance(self) -> Domain:
-        return RequestDomain(domain=self.domain)
-
-
-babel = RequestBabel()
+babel = Babel()
+CATALOG_KEY = "otpauth_catalog"  # on g: (the locale, its catalog)
 # Per catalog, the finished text of each string without variables the pages translated.
 _WITHOUT_VARIABLES: WeakKeyDictionary[NullTranslations, dict[tuple[str, bool], str]] = (
     WeakKeyDictionary()
@@ -55,8 +29,20 @@ MEMO_LIMIT = 5000  # the templates hold a few hundred strings; this only bounds 
 
 
 def translations() -> NullTranslations:
-    """This request's catalog (in the forced locale inside ``force_locale``)."""
-    return babel.domain_instance.get_translations()
+    """This request's catalog (in the forced locale inside ``force_locale``).
+
+    ``get_translations()`` once per request and locale: kept on ``g`` beside the locale
+    object it is for, and used while ``get_locale()`` answers that same object (so
+    ``force_locale`` and ``refresh`` get their own). ``get_locale()`` alone is a third of
+    ``get_translations()``'s work, and a page asks for ~50 strings.
+    """
+    if not g:  # no app context: Flask-Babel's answer (an empty catalog)
+        return get_translations()
+    locale, kept = get_locale(), g.get(CATALOG_KEY)
+    if kept is None or kept[0] is not locale:
+        kept = (locale, get_translations())
+        setattr(g, CATALOG_KEY, kept)
+    return kept[1]
 
 
 def gettext(string: str, **variables: Any) -> str:

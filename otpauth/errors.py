@@ -23,7 +23,6 @@ from .catalog import gettext as _
 from .catalog import lazy_gettext as _l
 from .extensions import db, limiter, login_manager
 from .i18n import wait_in_words
-from .ip_limits import TooManyFromNetwork
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +62,6 @@ def handle_rate_limit(exc: RateLimitExceeded) -> tuple:
     """A per-IP limit (Flask-Limiter): 429 with Retry-After, even if its headers are off."""
     current = limiter.current_limit
     return _too_many_from_network(max(int(current.reset_at - time.time()) if current else 60, 1))
-
-
-def handle_network_limit(exc: TooManyFromNetwork) -> tuple:
-    """A per-IP limit counted in one call (``ip_limits``): the same answer."""
-    return _too_many_from_network(exc.retry_after)
 
 
 def _too_many_from_network(wait: int) -> tuple:
@@ -143,7 +137,6 @@ def init_app(app: Flask) -> None:
     app.log_exception = lambda exc_info: None  # type: ignore[method-assign]
     app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(RateLimitExceeded, handle_rate_limit)
-    app.register_error_handler(TooManyFromNetwork, handle_network_limit)
     app.register_error_handler(redis.RedisError, handle_unavailable)
     app.register_error_handler(StorageError, handle_unavailable)
     app.register_error_handler(DBAPIError, handle_unavailable)

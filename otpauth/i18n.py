@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, has_request_context, render_template, request
+from flask import Flask, current_app, has_request_context, render_template, request
 from flask_babel import format_datetime, get_locale, ngettext
 from markupsafe import Markup
 from werkzeug.wrappers import Response
@@ -45,15 +45,10 @@ def select_locale() -> str:
 def current_language() -> str:
     """The language of this request, as a two-letter code (``en``, ``hi``).
 
-    Read from the request's Babel context once the locale is chosen (``force_locale`` sets
-    it there too), else chosen now.
+    Flask-Babel's ``get_locale()``: chosen once per request, the forced one inside
+    ``force_locale``.
     """
-    try:
-        locale = g._flask_babel.babel_locale
-    except (AttributeError, RuntimeError):
-        locale = None
-    if locale is None:
-        locale = get_locale()
+    locale = get_locale()
     return locale.language if locale is not None else _offered()[0]
 
 

@@ -112,13 +112,12 @@ def _queue_client(app: Flask, client: Client) -> Client:
 
 def init_limiter(app: Flask, client: Client, target: RedisTarget | None) -> None:
     """Keep per-IP counters in the app's Redis, never in process memory."""
-    own = not app.config.get("RATELIMIT_STORAGE_URI")
-    if own:
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
         uri, options = limiter_storage(client, target)
         app.config["RATELIMIT_STORAGE_URI"] = uri
         app.config["RATELIMIT_STORAGE_OPTIONS"] = options
     limiter.init_app(app)
-    ip_limits.init_app(app, client, own)
+    ip_limits.init_app(app)
 
 
 def limiter_storage(client: Client, target: RedisTarget | None) -> tuple[str, dict[str, Any]]:

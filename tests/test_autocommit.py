@@ -41,7 +41,7 @@ def test_a_dropped_connection_is_retried_once_on_a_new_one(app, caplog):
 
     work = Work(failures=1)
     with app.app_context(), caplog.at_level(logging.WARNING, "otpauth.autocommit"):
-        assert autocommit.run(work) == 7
+        assert autocommit.run(work, idempotent=True) == 7
     assert work.calls == 2
     assert [r.getMessage() for r in caplog.records].count(f"database: {RETRIED}") == 1
 
@@ -51,7 +51,7 @@ def test_a_second_disconnect_is_the_database_down(app, caplog):
 
     work = Work(failures=2)
     with app.app_context(), pytest.raises(OperationalError), caplog.at_level(logging.WARNING):
-        autocommit.run(work)
+        autocommit.run(work, idempotent=True)
     assert work.calls == 2
     assert RETRIED not in caplog.text  # the caller's 503 writes the one line
 
@@ -64,8 +64,40 @@ def test_other_database_errors_are_not_retried(app):
 
     work = Work(failures=1, error=refused)
     with app.app_context(), pytest.raises(OperationalError):
-        autocommit.run(work)
+        autocommit.run(work, idempotent=True)
     assert work.calls == 1
+
+
+def test_a_statement_not_declared_idempotent_is_not_rerun(app, caplog):
+    from otpauth import autocommit
+
+    work = Work(failures=1)
+    with app.app_context(), pytest.raises(OperationalError), caplog.at_level(logging.WARNING):
+        autocommit.run(work, idempotent=False)
+    assert work.calls == 1  # it may have committed: the caller's 503, not a second run
+    assert RETRIED not in caplog.text
+
+
+def test_a_scalar_is_retried_only_when_declared_idempotent(app, monkeypatch):
+    from sqlalchemy.engine import Connection
+
+    from otpauth import autocommit
+
+    calls = []
+
+    def dropped(self, statement, params=None):  # noqa: ANN001, ANN202
+        calls.append(statement)
+        if len(calls) == 1:
+            raise _disconnect()
+        return 7
+
+    monkeypatch.setattr(Connection, "scalar", dropped)
+    with app.app_context():
+        assert autocommit.scalar(text("SELECT 7"), {}, idempotent=True) == 7
+        calls.clear()
+        with pytest.raises(OperationalError):
+            autocommit.scalar(text("SELECT 7"), {}, idempotent=False)
+    assert len(calls) == 1
 
 
 def test_the_engine_autocommits_and_goes_with_the_apps(app, customer):
@@ -75,7 +107,7 @@ def test_the_engine_autocommits_and_goes_with_the_apps(app, customer):
 
     rename = text("UPDATE customers SET name = 'Asha R.' WHERE id = :cid")
     with app.app_context():
-        autocommit.run(lambda session: session.execute(rename, {"cid": customer}))
+        autocommit.run(lambda session: session.execute(rename, {"cid": customer}), idempotent=True)
         assert db.session.get(Customer, customer).name == "Asha R."  # no COMMIT was needed
         assert autocommit.engine(app).pool.checkedin() == 1
         db.engine.dispose()

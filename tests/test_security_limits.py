@@ -79,7 +79,7 @@ def test_per_ip_limit_on_request_says_when_to_retry(app, auth, redis_client, set
     assert 0 < int(response.headers["Retry-After"]) <= 60
     assert [e.ip for e in events(app, event="otp_rate_limited")] == ["127.0.0.1"]
     # The counters live in the app's Redis (shared by every worker), each with a TTL.
-    keys = redis_client.keys("otpauth-rl:{127.0.0.1}:*")  # one hash tag per client
+    keys = redis_client.keys("*otpauth-rl/127.0.0.1/*")  # Flask-Limiter's keys, per client
     assert keys and all(0 < redis_client.ttl(k) <= 60 for k in keys)
 
 
@@ -166,12 +166,11 @@ def test_ops_application_limit_counts_every_page(app, client, customer, settings
     assert answers[-1] != 429 and client.get("/otp/request/").status_code == 429
 
 
-# Flask-Limiter's own path (another strategy): its before-request pass is still skipped.
-@pytest.mark.parametrize("settings", [_limited({"RATELIMIT_STRATEGY": "moving-window"})])
-def test_without_app_wide_limits_only_the_views_count(app, client, customer, monkeypatch, settings):
+def _spy_on_limit_passes(monkeypatch) -> list[bool]:  # noqa: ANN001
+    """Whether each of Flask-Limiter's limit resolutions was its before-request pass."""
     from otpauth.extensions import limiter
 
-    passes = []
+    passes: list[bool] = []
     resolve = limiter.limit_manager.resolve_limits
 
     def spied(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
@@ -179,7 +178,23 @@ def test_without_app_wide_limits_only_the_views_count(app, client, customer, mon
         return resolve(*args, **kwargs)
 
     monkeypatch.setattr(limiter.limit_manager, "resolve_limits", spied)
+    return passes
+
+
+@pytest.mark.parametrize("settings", [_limited({})])
+def test_without_app_wide_limits_pages_are_not_looked_at(app, client, monkeypatch, settings):
+    passes = _spy_on_limit_passes(monkeypatch)
+    assert client.get("/otp/request/").status_code == 200
+    assert client.get("/").status_code in (200, 302)
+    assert passes == []  # ip_limits.unlimited_read: no limit counts a GET
     token = csrf_token(client)
     form = {"channel": "email", "contact": "u@example.com", "csrf_token": token}
     assert client.post("/otp/request/", data=form).status_code == 302
-    assert passes == [False]  # the view's own limit only; no before-request pass
+    assert passes == [True, False]  # a POST: the before-request pass and the view's limit
+
+
+@pytest.mark.parametrize("settings", [_limited({"RATELIMIT_APPLICATION": "100 per minute"})])
+def test_with_an_app_wide_limit_every_page_is_looked_at(app, client, monkeypatch, settings):
+    passes = _spy_on_limit_passes(monkeypatch)
+    assert client.get("/otp/request/").status_code == 200
+    assert passes == [True]

@@ -37,7 +37,7 @@ def _locked_page(form: Any, template: str, seconds: int) -> Any:
 
 
 @bp.route("/login/", methods=["GET", "POST"])
-@ip_limits.per_ip(LIMIT, bp.name)
+@ip_limits.per_ip(LIMIT)
 def login() -> Any:
     """The password step."""
     form = LoginForm()
@@ -60,7 +60,7 @@ def login() -> Any:
 
 
 @bp.route("/login/verify/", methods=["GET", "POST"])
-@ip_limits.per_ip(LIMIT, bp.name)
+@ip_limits.per_ip(LIMIT)
 def login_verify() -> Any:
     """The code step: the staff member's authenticator app or a recovery code."""
     staff = login_state.password_step()
@@ -96,7 +96,7 @@ def logout() -> Response:
 
 
 @bp.route("/setup/<token>", methods=["GET", "POST"])
-@ip_limits.per_ip(LIMIT, bp.name)
+@ip_limits.per_ip(LIMIT)
 def setup(token: str) -> Any:
     """The one-time link: choose a password, then enrol an authenticator app."""
     pending = session.get(SETUP)

@@ -15,7 +15,6 @@ from ..catalog import gettext as _
 from ..catalog import lazy_gettext as _l
 from ..contacts import MAX_CONTACT_LENGTH, InvalidContact, normalize
 from ..otp import totp
-from .widgets import FastRadioInput, FastTextInput
 
 
 class TextField(StringField):
@@ -25,7 +24,7 @@ class TextField(StringField):
     file would turn a crafted request into a 500.
     """
 
-    widget = FastTextInput()
+    # WTForms' own TextInput (issue 21): ~0.2 ms a login dearer than the hand-written one.
 
     def process_formdata(self, valuelist: list) -> None:
         super().process_formdata([v for v in valuelist if isinstance(v, str)])
@@ -33,8 +32,6 @@ class TextField(StringField):
 
 class ChannelField(RadioField):
     """The channel radios; left out or ``auto``, the contact decides (see ``channels``)."""
-
-    option_widget = FastRadioInput()
 
     def process_formdata(self, valuelist: list) -> None:
         values = [v for v in valuelist if isinstance(v, str) and v]

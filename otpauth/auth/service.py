@@ -54,7 +54,7 @@ class Blocked(Enum):
 def find_customer(channel: str, contact: str) -> int | None:
     """The id of the active customer whose e-mail or phone (normalized) is ``contact``."""
     statement = queries.customer_by_contact(channels.get(channel).column_for(contact))
-    return autocommit.scalar(statement, {"contact": contact})
+    return autocommit.scalar(statement, {"contact": contact}, idempotent=True)  # a SELECT
 
 
 def request_code(channel: str, contact: str) -> Issued:
@@ -196,4 +196,6 @@ def stamp_login(customer_id: int, channel: str) -> Customer | None:
     verified_attr = channels.get(channel).verified_attr  # None: the channel proves no contact
     statement = queries.stamp_login(verified_attr)
     params = {"cid": customer_id, "now": utcnow()}
-    return autocommit.run(lambda session: session.scalars(statement, params).one_or_none())
+    # Idempotent: ``now`` is bound once, so a second run (after a dropped connection) sets
+    # the same last_login_at, coalesce keeps the first proof, and it returns the same row.
+    return autocommit.run(lambda s: s.scalars(statement, params).one_or_none(), idempotent=True)

@@ -38,7 +38,7 @@ PENDING = "otp"  # session key: channel, masked contact, tag, next (expiry is Re
 
 def _limit(name: str) -> Callable[[Callable], Callable]:
     """The per-IP limit ``name`` on the view's POSTs (``ip_limits.per_ip``)."""
-    return ip_limits.per_ip(name, bp.name)
+    return ip_limits.per_ip(name)
 
 
 def safe_next(target: str | None) -> str | None:

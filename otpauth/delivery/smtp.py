@@ -5,9 +5,10 @@ worker sends many; opening costs a TCP, TLS and AUTH round trip each time). A ke
 connection the server has since closed is replaced once; Flask-Mail's MAIL_MAX_EMAILS, if
 set, still makes it reconnect after that many messages.
 
-The message itself is written out directly (``mime_bytes``) rather than through Flask-Mail's
-``Message``, whose modern policy parses every header back through the header registry, or
-the standard library's MIME objects: every code mail has the same simple shape.
+The message is the standard library's ``EmailMessage`` (``mime_bytes``), so the headers'
+encoding and folding, the refusal of a line break in a header, and the parts' transfer
+encoding are the library's: ~1 ms of CPU a mail (the hand-written text took 0.01 ms), on
+the sending thread or worker, not the request's.
 """
 
 from __future__ import annotations
@@ -15,12 +16,11 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-import secrets
 import smtplib
 import ssl
 import threading
-from email.base64mime import body_encode
-from email.header import Header
+from email import policy
+from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from flask import current_app
@@ -33,6 +33,9 @@ SMTP_TIMEOUT_SECONDS = 15.0
 
 
 PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
+# SMTP's CRLF line ends, and no 8-bit parts: a non-ASCII text goes as quoted-printable or
+# base64, which every server relays (8bit parts need the server's 8BITMIME and BODY=8BITMIME).
+MAIL_POLICY = policy.SMTP.clone(cte_type="7bit")
 # The sender is a setting: parsed once, not for every message.
 _sanitized = functools.lru_cache(maxsize=8)(sanitize_address)
 
@@ -83,55 +86,23 @@ class TimedConnection(Connection):
 
 
 def mime_bytes(message: Message, sender: str, domain: str) -> bytes:
-    """``message`` as a MIME mail from ``sender``, with CRLF line ends: its text, or its
-    text and HTML as ``multipart/alternative`` between a random boundary. ``sender`` and
-    ``message.to`` come sanitized (``sanitize_address``); a line break in a header refuses.
-
-    Written out directly: every code mail has this one shape, and building it from the
-    standard library's MIME objects (a header object and a fold per header, a generator
-    per part) cost ~0.7 ms of a send's ~3 ms here, this ~0.05 ms. The parts that need
-    care still come from the library: the encoded-word Subject, the addresses, the Date
-    and the Message-ID. Read back by the standard parser in the tests.
-    """
-    if any(c in value for value in (message.to, message.subject, sender) for c in "\r\n"):
-        raise DeliveryError("a header with a line break", temporary=False)
-    head = (
-        f"Subject: {_subject(message.subject)}\r\nFrom: {sender}\r\n"
-        f"To: {message.to}\r\nDate: {formatdate(usegmt=True)}\r\n"
-        f"Message-ID: {make_msgid(domain=domain)}\r\nMIME-Version: 1.0\r\n"
-    )
-    if message.html is None:
-        return (head + _part("plain", message.text)).encode()
-    boundary = f"=_{secrets.token_hex(16)}"
-    parts = "".join(
-        f"--{boundary}\r\n{_part(kind, body)}\r\n"
-        for kind, body in (("plain", message.text), ("html", message.html))
-    )
-    return (
-        f'{head}Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'
-        f"{parts}--{boundary}--\r\n"
-    ).encode()
-
-
-def _subject(subject: str) -> str:
-    """The Subject as sent: as is when short ASCII, else RFC 2047 encoded words, folded."""
-    if subject.isascii() and len(subject) <= 68:
-        return subject
-    return Header(subject, "utf-8", header_name="Subject").encode(linesep="\r\n")
-
-
-def _part(kind: str, body: str) -> str:
-    """One text part: its headers, a blank line, the body with CRLF line ends (in base64
-    if a line is longer than SMTP allows, 998 bytes)."""
-    split = body.splitlines()
-    if any(len(line) > 998 // 4 and len(line.encode()) > 998 for line in split):
-        encoding, lines = "base64", body_encode(body.encode(), eol="\r\n").rstrip()
-    else:
-        encoding, lines = ("7bit" if body.isascii() else "8bit"), "\r\n".join(split)
-    return (
-        f'Content-Type: text/{kind}; charset="utf-8"\r\n'
-        f"Content-Transfer-Encoding: {encoding}\r\n\r\n{lines}\r\n"
-    )
+    """``message`` as a MIME mail from ``sender`` (``EmailMessage``, ``MAIL_POLICY``): its
+    text, or its text and HTML as ``multipart/alternative``. ``sender`` and ``message.to``
+    come sanitized (``sanitize_address``); a line break in a header refuses (the library's
+    check), as a permanent failure."""
+    mail = EmailMessage(policy=MAIL_POLICY)
+    try:
+        mail["Subject"] = message.subject
+        mail["From"] = sender
+        mail["To"] = message.to
+    except ValueError as exc:  # "Header values may not contain linefeed or carriage return"
+        raise DeliveryError("a header the mail library refused", temporary=False) from exc
+    mail["Date"] = formatdate(usegmt=True)
+    mail["Message-ID"] = make_msgid(domain=domain)
+    mail.set_content(message.text)
+    if message.html is not None:
+        mail.add_alternative(message.html, subtype="html")
+    return mail.as_bytes()
 
 
 def _stale(exc: Exception) -> bool:

@@ -18,10 +18,10 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-from .. import audit
+from .. import audit, ip_limits
 from ..catalog import gettext as _
 from ..errors import render_error
-from ..extensions import csrf, limiter
+from ..extensions import csrf
 from ..sessions import current_record
 from . import clients, keys
 from .claims import Grantee
@@ -32,7 +32,8 @@ bp = Blueprint("oidc", __name__)
 
 
 def _limit(name: str) -> Any:
-    return limiter.limit(lambda: current_app.config[name], override_defaults=False)
+    """The per-IP limit ``name`` on every request of the view (authorize is a GET)."""
+    return ip_limits.every_request(name)
 
 
 def no_500(page: bool) -> Any:

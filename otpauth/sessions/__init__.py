@@ -12,6 +12,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
@@ -19,7 +20,6 @@ from ..audit import customer_with_sign_ins, printable
 from ..extensions import db, login_manager
 from ..models import Customer, Staff
 from ..redis import get_redis
-from .cookie import CookieSessions
 from .store import Limits, SessionRecord, SessionStore
 
 __all__ = [
@@ -150,4 +150,5 @@ def init_app(app: Flask) -> None:
     }
     with app.app_context():
         app.extensions[EXTENSION_KEY] = SessionStore(get_redis(), limits)
-    app.session_interface = CookieSessions()
+    # Flask's own signed cookie (issue 21): ~20 µs a request dearer than our cached serializer.
+    app.session_interface = SecureCookieSessionInterface()

@@ -1,0 +1,154 @@
+"""The package uses libraries through their public API only (issue 21: library-first).
+
+Read from the source with ``ast`` (nothing is imported): no ``from lib import _x``, no
+import from a library's private module (``lib._x``), no ``lib._x`` or ``g._x``, no
+``getattr(..., "_x")``, no override of a library class's ``_method``, and none of the
+library names known to be undocumented.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "otpauth"
+LIBRARIES = {
+    "flask", "flask_babel", "flask_limiter", "flask_login", "flask_wtf", "flask_mail",
+    "flask_migrate", "flask_sqlalchemy", "itsdangerous", "wtforms", "werkzeug", "jinja2",
+    "markupsafe", "sqlalchemy", "redis", "rq", "limits", "babel", "twilio", "authlib",
+    "webauthn", "pyotp", "prometheus_client", "altcha", "email", "smtplib",
+}  # fmt: skip
+# Underscore names the libraries document as public (namedtuple's, Werkzeug's proxies).
+DOCUMENTED = {"_get_current_object", "_asdict", "_replace", "_fields", "_make"}
+# Library names without an underscore that their documentation does not list.
+UNDOCUMENTED = {"clean_key"}
+# Flask's ``g`` holds extensions' private state under underscore names (``g._flask_babel``).
+PROXIES = {"g"}
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__") and name not in DOCUMENTED
+
+
+def _library_names(tree: ast.Module) -> set[str]:
+    """The local names bound to a library module or to a name taken from one."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {
+                a.asname or a.name.split(".")[0]
+                for a in node.names
+                if a.name.split(".")[0] in LIBRARIES
+            }
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module.split(".")[0] in LIBRARIES:
+                names |= {a.asname or a.name for a in node.names}
+    return names
+
+
+def _import_findings(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.Import):
+        modules = [a.name for a in node.names]
+        names: list[str] = []
+    elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+        modules, names = [node.module], [a.name for a in node.names]
+    else:
+        return []
+    found = []
+    for module in modules:
+        if module.split(".")[0] in LIBRARIES:
+            parts = module.split(".")
+            found += [f"private module {module}" for p in parts[1:] if _private(p)][:1]
+            found += [f"{module}.{n}" for n in names if _private(n) or n in UNDOCUMENTED]
+    return found
+
+
+def _use_findings(node: ast.AST, libraries: set[str]) -> list[str]:
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        owner = node.value.id
+        if (owner in libraries or owner in PROXIES) and _private(node.attr):
+            return [f"{owner}.{node.attr}"]
+        if owner in libraries and node.attr in UNDOCUMENTED:
+            return [f"{owner}.{node.attr}"]
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        args = node.args
+        if node.func.id in ("getattr", "setattr", "hasattr", "delattr") and len(args) >= 2:
+            name = args[1]
+            if isinstance(name, ast.Constant) and isinstance(name.value, str):
+                return [f"{node.func.id}(…, {name.value!r})"] if _private(name.value) else []
+    if isinstance(node, ast.ClassDef):
+        bases = {
+            b.id if isinstance(b, ast.Name) else getattr(b.value, "id", "") for b in node.bases
+        }
+        if bases & libraries:
+            return [
+                f"{node.name}.{item.name} overrides a library class's private method"
+                for item in node.body
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and _private(item.name)
+            ]
+    return []
+
+
+def private_library_names(source: str, where: str = "<source>") -> list[str]:
+    """Each use of a library's private or undocumented name in ``source``."""
+    tree = ast.parse(source, where)
+    libraries = _library_names(tree)
+    return [
+        f"{where}:{getattr(node, 'lineno', 0)}: {finding}"
+        for node in ast.walk(tree)
+        for finding in _import_findings(node) + _use_findings(node, libraries)
+    ]
+
+
+def test_the_package_uses_no_private_library_name():
+    found = [
+        finding
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for finding in private_library_names(path.read_text(encoding="utf-8"), str(path))
+    ]
+    assert found == []
+
+
+def test_the_check_finds_each_kind_of_private_use():
+    source = """
+from flask import g
+from flask_limiter import Limiter
+from itsdangerous._json import x
+from wtforms.widgets.core import clean_key
+from flask_babel import _get_current_context
+import flask_babel
+
+class AppLimiter(Limiter):
+    def _check_request_limit(self): ...
+
+locale = g._flask_babel.babel_locale
+domain = flask_babel._get_current_context()
+value = getattr(g, "_login_user")
+"""
+    found = "\n".join(private_library_names(source))
+    for expected in (
+        "private module itsdangerous._json",
+        "wtforms.widgets.core.clean_key",
+        "flask_babel._get_current_context",
+        "AppLimiter._check_request_limit",
+        "g._flask_babel",
+        "getattr(…, '_login_user')",
+    ):
+        assert expected in found
+    assert len(private_library_names(source)) == 7  # flask_babel._get_… both imported and used
+
+
+def test_the_check_leaves_public_and_own_names_alone():
+    source = """
+from flask import current_app
+from werkzeug.local import LocalProxy
+from .store import _own_helper
+
+def _mine(): ...
+user = current_app._get_current_object()
+row = record._asdict()
+own = _own_helper._cache
+class Own:
+    def _helper(self): ...
+"""
+    assert private_library_names(source) == []
