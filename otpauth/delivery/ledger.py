@@ -18,6 +18,7 @@ back: no code is issued meanwhile).
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import threading
@@ -113,6 +114,9 @@ class Sweeper:
         with self._lock:
             if self._pid != os.getpid():
                 self._pid = os.getpid()
+                # Stopped at exit: a sweep must not run (and log) once the app's database or
+                # logging is being torn down.
+                atexit.register(self.stopped.set)
                 threading.Thread(target=self._run, name="otpauth-sweep", daemon=True).start()
 
     def _run(self) -> None:
