@@ -3,20 +3,23 @@ restarted, its backends terminated): nothing was sent, so it is a temporary fail
 retried while the code lives, and audited when it gives up. Never dropped unsaid.
 
 On PostgreSQL the look-up's own backend is really terminated (``pg_terminate_backend``);
-on SQLite the driver's ``OperationalError`` is raised in its place.
+on SQLite the driver's ``OperationalError`` is raised in its place. A connection that dies
+after the look-up fails only the closing of the job's session: the worker goes on.
 """
 
 from __future__ import annotations
 
 import re
 
+import psycopg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from otpauth import audit
-from otpauth.delivery import policy
+from otpauth.delivery import jobs, policy
 from otpauth.extensions import db
+from tests.conftest import IN_CI, TEST_DATABASE_URL
 
 pytest_plugins = ("tests.delivery_fixtures",)
 pytestmark = pytest.mark.parametrize("backend", ["servers"], indirect=True)
@@ -78,3 +81,31 @@ def test_a_database_down_for_every_try_is_audited_as_given_up(
         [event] = audit.recent(event="otp_send_failed")
     assert (event.customer_id, event.reason) == (customer, "retries_exhausted")
     assert outcomes(app) == [("otp_send_failed", "retries_exhausted")]
+
+
+def test_a_connection_gone_by_the_end_of_a_job_does_not_stop_the_worker(
+    app, run_worker, auth, customer, smtp_server, real_email, sms, monkeypatch, database_url
+):
+    if not database_url.startswith("postgresql"):
+        if IN_CI or TEST_DATABASE_URL:
+            pytest.fail("this test needs the PostgreSQL backend")
+        pytest.skip("TEST_DATABASE_URL is not set: a backend to terminate needs PostgreSQL")
+    real, admin = jobs.deliver_job, database_url.replace("postgresql+psycopg", "postgresql")
+
+    def deliver_then_lose_the_connection(job, next_retry_in=None):  # noqa: ANN001, ANN202
+        outcome = real(job, next_retry_in)
+        # The job's session is in a transaction (as after the look-up, in production, where
+        # the audit rows go to the spool): its backend ends before the session is closed.
+        pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        monkeypatch.setattr(jobs, "deliver_job", real)
+        return outcome
+
+    monkeypatch.setattr(jobs, "deliver_job", deliver_then_lose_the_connection)
+    auth.request()
+    auth.request("9876543210", "sms")
+    assert run_worker() is True
+    assert len(smtp_server.received) == 1  # sent; then its session's connection was gone
+    assert len(sms) == 1  # the next job ran in the same burst
+    assert outcomes(app) == [("otp_sent", None), ("otp_sent", None)]
