@@ -10,8 +10,9 @@ the machine's server and dropped at the end) or a SQLite file (``--db sqlite``).
 the logins go on, then the bench waits a bounded grace period (the lost-job sweep's bound:
 code TTL + 30 s + one 15-s period) for every issued code to be delivered or audited, and
 prints the figures of bench/chaos_ledger.py. Exit status 1 when any scenario has a wrong
-login or an unaccounted code. The code TTL is short here (``--ttl``), so that the grace
-period stays short.
+login or an unaccounted code, or (worker-kill) /healthz or /metrics took over 30 s to say
+that no worker lives. The code TTL is short here (``--ttl``), so that the grace period
+stays short.
 
 Bounded: each scenario runs ``--seconds`` (``--short``: a few) and at most ``--logins``
 logins; 127.0.0.1 only; every process it starts is stopped on the way out. From the root:
@@ -36,6 +37,7 @@ from bench import servers  # noqa: E402
 from bench.chaos_app import App  # noqa: E402
 from bench.chaos_client import Clients  # noqa: E402
 from bench.chaos_ledger import Audit, Figures, count, settle  # noqa: E402
+from bench.chaos_probe import METRICS_TOKEN  # noqa: E402
 from bench.chaos_scenarios import SCENARIOS, Scenario, Stage  # noqa: E402
 from bench.chaos_sink import Sink  # noqa: E402
 from bench.chaos_stack import RedisServer, SentinelGroup  # noqa: E402
@@ -59,6 +61,7 @@ def chaos_env(args: argparse.Namespace, redis_url: str, smtp_port: int, db_url: 
         DELIVERY_MODE="queue",
         OTP_TTL_SECONDS=str(args.ttl),
         DELIVERY_BREAKER_SECONDS=str(args.breaker_seconds),
+        METRICS_TOKEN=METRICS_TOKEN,
     )
     return env
 
@@ -83,7 +86,8 @@ def run_scenario(
         clients.start(args.clients)
         time.sleep(args.seconds * 0.3)
         fault_at = time.monotonic()
-        note = scenario.inject(Stage(app, redis, sink, db_url, args.scale))
+        stage = Stage(app, redis, sink, db_url, args.scale)
+        note = scenario.inject(stage)
         time.sleep(max(args.seconds * 0.7 - (time.monotonic() - fault_at), args.seconds * 0.3))
         clients.stop()
         issued = {a.contact for a in clients.attempts if a.issued}
@@ -91,6 +95,8 @@ def run_scenario(
         figures = count(scenario.name, clients.attempts, sink, audit, fault_at)
         figures.note, figures.grace_seconds = note, round(waited, 1)
         figures.orphans, figures.worker_restarts = app.orphans(), app.worker_restarts
+        for name, value in stage.observed.items():
+            setattr(figures, name, value)
         return figures
     finally:
         if clients is not None:
@@ -122,6 +128,12 @@ def show(f: Figures) -> None:
         f"  worker  restarted {f.worker_restarts} times by the supervisor; orphan processes"
         f" left by dead workers {f.orphans}"
     )
+    if f.no_worker_health_seconds is not None:
+        print(
+            f"  health  no worker shown {f.no_worker_health_seconds} s after the kill by"
+            f" /healthz, {f.no_worker_metric_seconds} s by /metrics (-1: not within"
+            " 60 s)"
+        )
     print(f"  {'ok' if f.passed() else 'FAIL'}", flush=True)
 
 
