@@ -146,7 +146,10 @@ def _lookup_failed(
 ) -> Outcome:
     """The database failed the recipient's look-up: nothing was sent, so this is a temporary
     failure like the provider's (retried while the code lives, else audited as given up)."""
-    db.session.rollback()
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        pass  # a dead connection: the worker discards the session at the job's end
     error = DeliveryError(f"database unavailable: {type(exc).__name__}", temporary=True)
     reason = failure_reason(error, next_retry_in, job.deadline)
     if reason is None:
