@@ -21,6 +21,7 @@ from enum import Enum
 
 import phonenumbers
 from flask import current_app
+from sqlalchemy.exc import SQLAlchemyError
 
 from .. import audit, channels, metrics
 from ..catalog import lazy_gettext as _l
@@ -103,7 +104,10 @@ def deliver(job: SendJob, next_retry_in: float | None = None) -> Outcome:
     from . import render_message
 
     started = time.perf_counter()
-    customer = recipient(job)  # the same look-up (or none) and Redis read for every job
+    try:
+        customer = recipient(job)  # the same look-up (or none) and Redis read for every job
+    except SQLAlchemyError as exc:  # e.g. the connection terminated mid-query
+        return _lookup_failed(job, next_retry_in, exc, started)
     live = otp_store().live_code_id(job.tag)
     if customer is None:
         # The same CPU work as a real message, so a stranger's job loads this process (and
@@ -138,6 +142,25 @@ def recipient(job: SendJob) -> Recipient | None:
     if contact is None or hasher().tag(job.channel, contact) != job.tag:
         return None  # the contact changed since the request: this code is not for it
     return Recipient(customer.id, contact)
+
+
+def _lookup_failed(
+    job: SendJob, next_retry_in: float | None, exc: SQLAlchemyError, started: float
+) -> Outcome:
+    """The database failed the recipient's look-up: nothing was sent, so this is a temporary
+    failure like the provider's (retried while the code lives, else audited as given up)."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        pass  # a dead connection: the worker discards the session at the job's end
+    error = DeliveryError(f"database unavailable: {type(exc).__name__}", temporary=True)
+    reason = failure_reason(error, next_retry_in, job.deadline)
+    if reason is None:
+        retry = f"will retry in {next_retry_in:g} s"
+        return _done(job, None, Outcome.RETRY, started, detail=f"{retry}: {error}")
+    if not job.customer_id:  # a stranger's job: nothing owed, nothing to audit
+        return _done(job, None, Outcome.FAILED, started, detail=f"{reason}: {error}")
+    return _give_up(job, Recipient(int(job.customer_id), ""), reason, str(error), started)
 
 
 def _send(

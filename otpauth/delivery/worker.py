@@ -26,7 +26,9 @@ from rq import SimpleWorker
 from rq.job import Job
 from rq.queue import Queue
 from rq.worker_registration import REDIS_WORKER_KEYS, WORKERS_BY_QUEUE_KEY
+from sqlalchemy.exc import SQLAlchemyError
 
+from ..extensions import db
 from .jobs import DeliveryFailed
 from .ledger import SWEEPER_KEY
 from .pulse import Outage, Pulse, QuietOutages
@@ -57,7 +59,10 @@ class AppWorker(SimpleWorker):
 
     def execute_job(self, job: Job, queue: Queue) -> None:
         with self.flask_app.app_context():
-            super().execute_job(job, queue)
+            try:
+                super().execute_job(job, queue)
+            finally:
+                end_session()
         self.expire_bookkeeping(queue)
 
     def handle_exception(self, job: Job, *exc_info: Any) -> None:
@@ -96,6 +101,20 @@ class AppWorker(SimpleWorker):
         connection.expire(REDIS_WORKER_KEYS, ttl)
         for queue in self.queues:
             connection.expire(WORKERS_BY_QUEUE_KEY % queue.name, ttl)
+
+
+def end_session() -> None:
+    """Close the job's database session before the app context's teardown would.
+
+    The job is done (its outcome recorded); if its connection died meanwhile (PostgreSQL
+    restarted, its backend terminated), the rollback on close fails, and raised from the
+    teardown it would end RQ's loop. Closing again discards the dead connection.
+    """
+    try:
+        db.session.remove()
+    except SQLAlchemyError as exc:
+        log.warning("delivery worker: a job's database connection was gone: %s", type(exc).__name__)
+        db.session.remove()
 
 
 def worker_connection(client: redis.Redis, url: str | None = None) -> redis.Redis:
