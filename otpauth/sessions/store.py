@@ -62,6 +62,12 @@ if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'ua', ARGV[6]) end
 if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'm', ARGV[7]) end
 redis.call('EXPIRE', KEYS[1], ttl)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+-- Entries of sessions that idled out (their hash expired) go too, at most 16 a login: the
+-- index would otherwise keep them until their lifetime ends (the soak's Redis growth).
+local prefix = string.sub(KEYS[1], 1, #KEYS[1] - #ARGV[4])
+for _, other in ipairs(redis.call('ZRANGE', KEYS[2], 0, 15)) do
+  if redis.call('EXISTS', prefix .. other) == 0 then redis.call('ZREM', KEYS[2], other) end
+end
 redis.call('ZADD', KEYS[2], now + life, ARGV[4])
 redis.call('EXPIRE', KEYS[2], life + 1)
 return 1
