@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -377,6 +378,23 @@ def check(settings: Mapping[str, Any]) -> None:
             )
 
 
+def prometheus_multiproc_dir() -> tuple[str, bool]:
+    """prometheus-client's ``PROMETHEUS_MULTIPROC_DIR``, and whether it was unset.
+
+    The library reads the variable when it is imported, so this runs when this module is
+    imported (``otpauth`` imports it before any of its modules). Unset (development,
+    tests): one directory per process group, so gunicorn's workers and their master share
+    one; the variable is set for the library.
+    """
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        return given, False
+    path = os.path.join(tempfile.gettempdir(), f"otpauth-metrics-{os.getuid()}-{os.getpgrp()}")
+    os.makedirs(path, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+    return path, True
+
+
 def instance_secret_key(instance_path: str) -> str:
     """The key kept in ``instance/secret_key`` (mode 600), generated on the first start."""
     path = os.path.join(instance_path, SECRET_KEY_FILE)
@@ -426,3 +444,7 @@ def start_warnings(settings: Mapping[str, Any]) -> list[str]:
         and not _local_url(settings[name])
         and (name != "QUEUE_REDIS_URL" or settings[name] != settings.get("REDIS_URL"))
     ]
+
+
+# prometheus-client reads PROMETHEUS_MULTIPROC_DIR when it is imported: chosen before that.
+METRICS_DIR, METRICS_DIR_DEFAULTED = prometheus_multiproc_dir()

@@ -35,6 +35,7 @@ from . import (
     uploads,
 )
 from . import redis as redis_ext
+from .delivery import hooks as delivery_hooks
 from .extensions import csrf, db, mail, migrate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -75,6 +76,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     sessions.init_app(app)
     challenge.init_app(app)
     delivery.init_app(app)
+    delivery_hooks.init_app(app)
     audit.init_app(app)
     security.init_app(app)
     auth.init_app(app)

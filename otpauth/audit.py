@@ -15,10 +15,11 @@ from typing import Any
 from flask import Flask, Response, current_app, g, has_request_context, request
 from sqlalchemy import select
 
-from . import autocommit, metrics, queries
+from . import autocommit, queries
 from .audit_writer import AuditWriter
 from .extensions import db
 from .models import AuthEvent, Customer, utcnow
+from .platform import metrics
 
 log = logging.getLogger(__name__)
 WRITER_KEY = "otpauth.audit"

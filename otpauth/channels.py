@@ -131,6 +131,16 @@ def get(name: str) -> Channel:
         raise InvalidContact("Choose how to sign in.") from None
 
 
+def normalize(channel: str, raw: str, region: str) -> str:
+    """Normalize ``raw`` as the contact kind of ``channel``."""
+    return get(channel).normalize(raw, region)
+
+
+def mask(channel: str, contact: str) -> str:
+    """A display form: enough to recognise, e.g. ``t***@example.com``, ``+91******3210``."""
+    return get(channel).mask(contact)
+
+
 def sending() -> list[Channel]:
     """The channels that deliver messages through a sender."""
     return [c for c in CHANNELS.values() if c.sender]

@@ -5,41 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import click
-import redis
 from flask import Flask, current_app
-from flask.cli import AppGroup
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 
 from config import CUSTOMER_TYPES
 
-from . import authenticators, channels, cli_backup
+from . import authenticators, channels, cli_backup, cli_customers, cli_staff
 from . import customers as service
 from .contacts import InvalidContact, normalize_email, normalize_phone
 from .extensions import db
 from .models import AuthEvent, Customer, Staff
+from .ops_group import OpsGroup
 from .otp import hasher, otp_store
 from .otp.totp import InvalidToken
-
-
-class OpsGroup(AppGroup):
-    """A command group that turns a database outage into one clear line, not a traceback."""
-
-    def invoke(self, ctx: click.Context) -> object:
-        try:
-            return super().invoke(ctx)
-        except SQLAlchemyError as exc:
-            # No rollback here: the command's app context is already gone, and its teardown
-            # has removed the session.
-            raise click.ClickException(
-                f"database error ({type(exc).__name__}); is DATABASE_URL right and "
-                "has `flask --app wsgi db upgrade` been run?"
-            ) from None
-        except redis.RedisError as exc:
-            raise click.ClickException(
-                f"redis error ({type(exc).__name__}); is REDIS_URL right and Redis running?"
-            ) from None
-
 
 customers = OpsGroup("customers", help="Create, list and unlock customers.")
 audit_cli = OpsGroup("audit", help="Read the sign-in audit trail.")
@@ -195,8 +174,6 @@ def rotate_keys() -> None:
 
 def init_app(app: Flask) -> None:
     """Register the command groups."""
-    from . import cli_customers, cli_staff
-
     cli_backup.init_app(app)
     cli_customers.register(customers)
     app.cli.add_command(customers)

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from config import STAFF_ROLES
 
 from .admin import accounts
-from .cli import OpsGroup
 from .extensions import db
 from .models import Staff
+from .ops_group import OpsGroup
 from .timefmt import display_time
 
 staff_cli = OpsGroup("staff", help="Create, list and deactivate ops console accounts.")

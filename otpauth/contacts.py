@@ -51,19 +51,3 @@ def mask_email(contact: str) -> str:
 def mask_phone(contact: str) -> str:
     """A display form of a number: ``+91******3210``."""
     return contact[:3] + "*" * max(len(contact) - 7, 2) + contact[-4:]
-
-
-# The two helpers below ask the channel registry (``otpauth.channels``), which is built
-# from the functions above; importing it inside them keeps this module its dependency.
-def normalize(channel: str, raw: str, region: str) -> str:
-    """Normalize ``raw`` as the contact kind of ``channel`` (see ``otpauth.channels``)."""
-    from .channels import get
-
-    return get(channel).normalize(raw, region)
-
-
-def mask(channel: str, contact: str) -> str:
-    """A display form: enough to recognise, e.g. ``t***@example.com``, ``+91******3210``."""
-    from .channels import get
-
-    return get(channel).mask(contact)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import time
-import traceback
 
 import redis
 from flask import Flask, render_template, request
@@ -18,11 +17,13 @@ from limits.errors import StorageError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from . import audit, metrics
+from . import audit
 from .catalog import gettext as _
 from .catalog import lazy_gettext as _l
 from .extensions import db, limiter, login_manager
 from .i18n import wait_in_words
+from .platform import metrics
+from .platform.logs import scrubbed_traceback
 
 log = logging.getLogger(__name__)
 
@@ -105,29 +106,6 @@ def handle_unexpected(exc: Exception) -> tuple:
         scrubbed_traceback(original),
     )
     return render_error(500)
-
-
-def scrubbed_traceback(exc: BaseException) -> str:
-    """Where ``exc`` came from, by type and frames only.
-
-    Exception messages can carry a contact (a SQL statement's parameters, a KeyError's key),
-    so none is logged: the frames are enough to find the bug.
-    """
-    lines = []
-    for link in _chain(exc):
-        frames = traceback.extract_tb(link.__traceback__)
-        where = " <- ".join(f"{f.name} ({f.filename}:{f.lineno})" for f in reversed(frames))
-        lines.append(f"{type(link).__module__}.{type(link).__qualname__} at {where or '?'}")
-    return "message withheld: " + "; caused by ".join(lines)
-
-
-def _chain(exc: BaseException) -> list[BaseException]:
-    seen: list[BaseException] = []
-    link: BaseException | None = exc
-    while link is not None and link not in seen and len(seen) < 5:
-        seen.append(link)
-        link = link.__cause__ or link.__context__
-    return seen
 
 
 def init_app(app: Flask) -> None:

@@ -14,9 +14,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
-from . import metrics
 from .delivery.queue import queue_stats
 from .extensions import db, limiter
+from .platform import metrics
 from .redis import get_redis
 
 log = logging.getLogger(__name__)

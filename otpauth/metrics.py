@@ -12,51 +12,25 @@ from __future__ import annotations
 
 import hmac
 import logging
-import os
-import tempfile
 
-DEFAULTED_DIR = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-if DEFAULTED_DIR:
-    _default = os.path.join(tempfile.gettempdir(), f"otpauth-metrics-{os.getuid()}-{os.getpgrp()}")
-    os.makedirs(_default, exist_ok=True)
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _default
-
-import redis  # noqa: E402 - after the directory is chosen
-from flask import Blueprint, Flask, Response, abort, current_app, request  # noqa: E402
-from prometheus_client import (  # noqa: E402
+import redis
+from flask import Blueprint, Flask, Response, abort, current_app, request
+from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
-    Counter,
-    Histogram,
     generate_latest,
     multiprocess,
 )
-from prometheus_client.core import GaugeMetricFamily  # noqa: E402
+from prometheus_client.core import GaugeMetricFamily
+
+import config
+
+from .delivery import delivery, gates
+from .delivery.queue import queue_stats
+from .extensions import limiter
+from .platform.metrics import count_redis_error
 
 bp = Blueprint("metrics", __name__)
-EVENTS = Counter("otpauth_events", "Audit events, by event and channel", ["event", "channel"])
-DELIVERY_SECONDS = Histogram(
-    "otpauth_delivery_seconds",
-    "Time the provider took to accept (or refuse) one message",
-    ["channel"],
-    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30),
-)
-REDIS_ERRORS = Counter("otpauth_redis_errors", "Redis errors (each a 503 or a lost job)", ["where"])
-
-
-def count_event(event: str, channel: str | None) -> None:
-    """Count one audit event (called by ``audit.record``)."""
-    EVENTS.labels(event, channel or "none").inc()
-
-
-def observe_delivery(channel: str, seconds: float) -> None:
-    """Time one try at the provider."""
-    DELIVERY_SECONDS.labels(channel).observe(seconds)
-
-
-def count_redis_error(where: str) -> None:
-    """Count one Redis failure (``where``: web, worker, metrics)."""
-    REDIS_ERRORS.labels(where).inc()
 
 
 class LiveState:
@@ -71,14 +45,10 @@ class LiveState:
 
 def live_families() -> list[GaugeMetricFamily]:
     """The gauges' values now; none if Redis does not answer (counted)."""
-    from .delivery import delivery, gates
-
     c = current_app.config
     gauge = GaugeMetricFamily
     try:
         if c["DELIVERY_MODE"] == "queue":
-            from .delivery.queue import queue_stats
-
             depth, workers = queue_stats()  # workers that beat in the last 15 s
         else:  # the send threads of this web process: they live and die with it
             pool = delivery().pool
@@ -129,13 +99,11 @@ def metrics() -> Response:
 
 def init_app(app: Flask) -> None:
     """Register ``/metrics`` (exempt from the per-IP limits: Prometheus scrapes often)."""
-    from .extensions import limiter
-
-    if DEFAULTED_DIR and app.config.get("ENV_NAME") == "production":
+    if config.METRICS_DIR_DEFAULTED and app.config.get("ENV_NAME") == "production":
         logging.getLogger(__name__).warning(
             "metrics: PROMETHEUS_MULTIPROC_DIR is not set; using %s, which processes started "
             "apart (the delivery worker) do not share",
-            os.environ["PROMETHEUS_MULTIPROC_DIR"],
+            config.METRICS_DIR,
         )
     limiter.exempt(bp)
     app.register_blueprint(bp)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import fakeredis
 import redis
 from flask import Flask, current_app
 from redis.cluster import ClusterNode, RedisCluster
@@ -40,8 +41,6 @@ def connect(
     ``socket_timeout`` defaults to the pages' short one; the queue worker passes its own.
     """
     if not url:
-        import fakeredis  # only needed for the embedded set-up
-
         return fakeredis.FakeRedis(server=fakeredis.FakeServer())
     timeout = SOCKET_TIMEOUT_SECONDS if socket_timeout is None else socket_timeout
     return client_for(name, parse(name, url), timeout)

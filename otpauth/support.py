@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import audit, authenticators
-from .contacts import mask
+from .channels import mask
 from .customers import contact_tags
 from .models import AuthEvent, Customer
 from .otp import otp_store

@@ -13,7 +13,8 @@ from sqlalchemy import Select, select
 
 from .. import channels
 from ..audit import EVENTS
-from ..contacts import InvalidContact, normalize
+from ..channels import normalize
+from ..contacts import InvalidContact
 from ..csv_cells import guarded
 from ..extensions import db
 from ..models import AuthEvent, Staff

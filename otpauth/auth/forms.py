@@ -13,7 +13,8 @@ from wtforms.validators import InputRequired, Length
 from .. import channels
 from ..catalog import gettext as _
 from ..catalog import lazy_gettext as _l
-from ..contacts import MAX_CONTACT_LENGTH, InvalidContact, normalize
+from ..channels import normalize
+from ..contacts import MAX_CONTACT_LENGTH, InvalidContact
 from ..otp import totp
 
 

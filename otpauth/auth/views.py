@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response
 from .. import audit, ip_limits
 from ..catalog import gettext as _
 from ..challenge import challenges
-from ..contacts import mask
+from ..channels import mask
 from ..delivery.policy import UNROUTABLE, unavailable_message
 from ..i18n import wait_in_words
 from ..otp import otp_store

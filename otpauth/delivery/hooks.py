@@ -20,7 +20,8 @@ from .. import audit
 from ..extensions import csrf, db, limiter
 from ..models import Customer
 from ..otp import hasher
-from . import gates
+from .messages import status_callback_url
+from .service import gates
 
 log = logging.getLogger(__name__)
 bp = Blueprint("hooks", __name__, url_prefix="/hooks")
@@ -28,8 +29,6 @@ UNDELIVERED = {"undelivered", "failed"}
 
 
 def _signed() -> bool:
-    from . import status_callback_url
-
     token = current_app.config.get("TWILIO_AUTH_TOKEN")
     signature = request.headers.get("X-Twilio-Signature", "")
     url = status_callback_url()

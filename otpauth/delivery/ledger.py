@@ -29,9 +29,9 @@ from sqlalchemy import Row, and_, exists, select
 from sqlalchemy.orm import aliased
 
 from .. import audit
-from ..errors import scrubbed_traceback
 from ..extensions import db
 from ..models import AuthEvent, utcnow
+from ..platform.logs import scrubbed_traceback
 from ..redis import get_redis
 
 log = logging.getLogger(__name__)

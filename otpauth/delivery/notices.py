@@ -17,7 +17,9 @@ from .. import channels
 from ..catalog import lazy_gettext as _l
 from ..i18n import local_time, time_zone_name
 from ..models import Customer
-from . import DeliveryError, delivery, render, unavailable_channels
+from .base import DeliveryError
+from .messages import render
+from .service import delivery, unavailable_channels
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from .. import audit
-from ..cli import OpsGroup
 from ..extensions import db
+from ..ops_group import OpsGroup
 from ..timefmt import display_time
 from . import clients, keys
 

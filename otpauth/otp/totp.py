@@ -20,6 +20,8 @@ import segno
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import Flask, current_app
 
+from config import ConfigError
+
 from .codes import derive_key
 
 DIGITS = 6
@@ -113,8 +115,6 @@ def box_keys(configured: tuple[str, ...], secret_key: str) -> list[bytes]:
     """The Fernet keys from TOTP_ENCRYPTION_KEYS, or one derived from SECRET_KEY."""
     if not configured:
         return [base64.urlsafe_b64encode(derive_key(secret_key, "totp-secrets"))]
-    from config import ConfigError
-
     keys = [k.encode() for k in configured]
     for position, key in enumerate(keys, 1):
         try:
