@@ -37,6 +37,8 @@ from . import (
 from . import redis as redis_ext
 from .delivery import hooks as delivery_hooks
 from .extensions import csrf, db, mail, migrate
+from .oidc import logout as oauth_logout  # noqa: F401 - registers /oauth/logout on the bp
+from .oidc.views import bp as oauth_bp
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -82,6 +84,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     admin.init_app(app)
     oidc.init_app(app)
+    app.register_blueprint(oauth_bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(health.bp)

@@ -16,6 +16,7 @@ from . import customers as service
 from .contacts import InvalidContact, normalize_email, normalize_phone
 from .extensions import db
 from .models import AuthEvent, Customer, Staff
+from .oidc.cli import oidc_cli
 from .ops_group import OpsGroup
 from .otp import hasher, otp_store
 from .otp.totp import InvalidToken
@@ -180,3 +181,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(totp_cli)
     app.cli.add_command(cli_staff.staff_cli)
+    app.cli.add_command(oidc_cli)

@@ -1,7 +1,8 @@
 """otpauth as an OpenID Provider for the utility's own applications (Authlib's server).
 
-``init_app`` builds the grant store and the server, registers the views, and hooks
-back-channel logout onto the session store (which knows nothing of OIDC).
+``init_app`` builds the grant store and the server and hooks back-channel logout onto the
+session store (which knows nothing of OIDC); the web layer registers the pages, the
+command layer ``flask oidc``.
 """
 
 from __future__ import annotations
@@ -10,17 +11,14 @@ from flask import Flask
 
 from ..redis import get_redis
 from ..sessions import session_store
-from . import logout as _logout_views  # noqa: F401 - registers /oauth/logout on the blueprint
 from .backchannel import EXTENSION_KEY as NOTIFIER
 from .backchannel import Notifier
-from .cli import oidc_cli
 from .records import STORE
 from .server import build
 from .store import GrantStore
 from .sweeper import Sweeper
-from .views import bp
 
-__all__ = ["bp", "init_app"]
+__all__ = ["init_app"]
 
 
 def init_app(app: Flask) -> None:
@@ -42,5 +40,3 @@ def init_app(app: Flask) -> None:
     sweeper = Sweeper(app, notifier, app.config["OIDC_SWEEP_SECONDS"])
     app.before_request(sweeper.ensure_running)
     build(app)
-    app.register_blueprint(bp)
-    app.cli.add_command(oidc_cli)
