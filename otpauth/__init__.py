@@ -12,33 +12,18 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 import config
 from config import ConfigError
 
-from . import (
-    account,
-    admin,
-    audit,
-    auth,
-    autocommit,
-    challenge,
-    channels,
-    cli,
-    dashboard,
-    delivery,
-    errors,
-    health,
-    i18n,
-    metrics,
-    oidc,
-    otp,
-    security,
-    sessions,
-    sqlite,
-    uploads,
-)
-from . import redis as redis_ext
-from .delivery import hooks as delivery_hooks
-from .extensions import csrf, db, mail, migrate
-from .oidc import logout as oauth_logout  # noqa: F401 - registers /oauth/logout on the bp
-from .oidc.views import bp as oauth_bp
+from . import delivery, oidc
+from .cli import commands as cli
+from .platform import autocommit, i18n, sqlite
+from .platform import redis as redis_ext
+from .platform.extensions import csrf, db, mail, migrate
+from .signin import audit, challenge, channels, otp, sessions
+from .web import account, admin, auth, dashboard, errors, health, uploads
+from .web import headers as security
+from .web import metrics_view as metrics
+from .web import twilio_status as delivery_hooks
+from .web.oauth import logout as oauth_logout  # noqa: F401 - registers /oauth/logout on the bp
+from .web.oauth.views import bp as oauth_bp
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import func, select
 
 import config
-from otpauth import audit_writer
-from otpauth.audit_writer import AuditWriter
-from otpauth.extensions import db
-from otpauth.models import AuthEvent
+from otpauth.platform.extensions import db
+from otpauth.signin import audit_writer
+from otpauth.signin.audit_writer import AuditWriter
+from otpauth.signin.models import AuthEvent
 from tests.security_support import events, login
 
 ROOT = Path(__file__).resolve().parent.parent

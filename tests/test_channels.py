@@ -7,10 +7,10 @@ import os
 
 import pytest
 
-from otpauth import channels
-from otpauth.channels import CHANNELS, Channel
-from otpauth.contacts import InvalidContact
-from otpauth.models import Customer
+from otpauth.signin import channels
+from otpauth.signin.channels import CHANNELS, Channel
+from otpauth.signin.contacts import InvalidContact
+from otpauth.signin.models import Customer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

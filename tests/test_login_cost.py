@@ -21,8 +21,8 @@ LOGIN_EVENTS = ["otp_requested", "otp_queued", "otp_sent", "login"]
 def statements(app, any_thread: bool = False) -> Iterator[list[str]]:  # noqa: ANN001
     """The SQL statements the app runs inside the block: its requests' (the test client
     serves them on this thread), or with ``any_thread`` the send pool's and writer's too."""
-    from otpauth import autocommit
-    from otpauth.extensions import db
+    from otpauth.platform import autocommit
+    from otpauth.platform.extensions import db
 
     seen: list[str] = []
     requests_thread = threading.get_ident()
@@ -64,8 +64,8 @@ def test_each_step_of_a_login_costs_one_statement(app, auth, client, customer, o
 
 
 def test_customer_deactivated_after_the_request_cannot_log_in(app, auth, client, customer, outbox):
-    from otpauth.extensions import db
-    from otpauth.models import Customer
+    from otpauth.platform.extensions import db
+    from otpauth.signin.models import Customer
 
     auth.request()
     with app.app_context():

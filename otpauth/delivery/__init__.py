@@ -17,7 +17,7 @@ from flask import Flask
 
 from config import ConfigError
 
-from .. import channels
+from ..signin import channels
 from . import queue
 from .backends import build_sender
 from .base import DeliveryError, FailingSender, Message, RecordingSender, Sender, SendJob

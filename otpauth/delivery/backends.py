@@ -12,7 +12,7 @@ from flask import Flask
 
 from config import ConfigError
 
-from .. import channels
+from ..signin import channels
 from .base import Sender
 from .console import ConsoleSender
 from .smtp import SmtpSender

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext
 
-from .. import channels
-from ..i18n import current_language
+from ..platform.i18n import current_language
+from ..signin import channels
 from .base import Message
 
 

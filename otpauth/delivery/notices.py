@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 from flask import current_app
 from flask_babel import gettext
 
-from .. import channels
-from ..catalog import lazy_gettext as _l
-from ..i18n import local_time, time_zone_name
-from ..models import Customer
+from ..platform.catalog import lazy_gettext as _l
+from ..platform.i18n import local_time, time_zone_name
+from ..signin import channels
+from ..signin.models import Customer
 from .base import DeliveryError
 from .messages import render
 from .service import delivery, unavailable_channels

@@ -22,13 +22,13 @@ from enum import Enum
 import phonenumbers
 from flask import current_app
 
-from .. import audit, channels
-from ..catalog import lazy_gettext as _l
-from ..channels import mask
-from ..extensions import db
-from ..models import Customer
-from ..otp import hasher, otp_store
 from ..platform import metrics
+from ..platform.catalog import lazy_gettext as _l
+from ..platform.extensions import db
+from ..signin import audit, channels
+from ..signin.channels import mask
+from ..signin.models import Customer
+from ..signin.otp import hasher, otp_store
 from .base import DeliveryError, Recipient, SendJob
 from .gates import Admission, Ticket
 from .messages import render_message, status_callback_url

@@ -27,7 +27,7 @@ from rq.job import Job
 from rq.queue import Queue
 from rq.worker_registration import REDIS_WORKER_KEYS, WORKERS_BY_QUEUE_KEY
 
-from ..redis import connect
+from ..platform.redis import connect
 from .jobs import DeliveryFailed
 from .ledger import SWEEPER_KEY
 from .pulse import Outage, Pulse, QuietOutages

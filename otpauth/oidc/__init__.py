@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from ..redis import get_redis
-from ..sessions import session_store
+from ..platform.redis import get_redis
+from ..signin.sessions import session_store
 from .backchannel import EXTENSION_KEY as NOTIFIER
 from .backchannel import Notifier
 from .records import STORE

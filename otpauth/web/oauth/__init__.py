@@ -1,0 +1,1 @@
+"""The OpenID Provider's pages and endpoints (``/.well-known``, ``/oauth/...``)."""
