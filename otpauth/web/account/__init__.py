@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from . import authenticator_views, sessions_views
+from .blueprint import bp
 
-bp = Blueprint("account", __name__, url_prefix="/account")
-
-from . import authenticator_views, sessions_views  # noqa: E402, F401
+__all__ = ["authenticator_views", "bp", "sessions_views"]

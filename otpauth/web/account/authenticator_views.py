@@ -23,7 +23,7 @@ from ...signin.otp.totp import InvalidToken, canonical_code, new_secret, provisi
 from ...signin.otp.totp import secret_box as box
 from ...signin.sessions import customer_required
 from ..auth.forms import TextField
-from . import bp
+from .blueprint import bp
 
 PENDING_SECRET = "totp_enrol"  # session key: the unconfirmed secret, encrypted
 WRONG = _l("Invalid OTP. Check that your phone's clock is right and type the newest code.")

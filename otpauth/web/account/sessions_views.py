@@ -16,7 +16,7 @@ from ...platform.catalog import gettext as _
 from ...platform.i18n import local_time, time_zone_name
 from ...signin import audit
 from ...signin.sessions import SessionRecord, current_record, customer_required, session_store
-from . import bp
+from .blueprint import bp
 
 
 @dataclass(frozen=True)
