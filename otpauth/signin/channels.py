@@ -28,7 +28,8 @@ class Channel:
     not against a code the server sent. ``metered``: its sends cost money per message, so
     they go only to reachable numbers and count against the hourly budgets (SMS).
     ``unavailable`` / ``instead`` are what the pages say while its provider is down, and
-    ``placeholder`` is a contact nobody owns, rendered for a stranger's send job.
+    ``placeholder`` is a contact nobody owns, rendered for a stranger's send job, and
+    ``invalid`` what the request form says when a contact of its kind does not parse.
     """
 
     name: str
@@ -47,6 +48,7 @@ class Channel:
     unavailable: Any = None  # lazily translated, the contract's words: "... right now"
     instead: Any = None  # lazily translated: which other channel to use meanwhile
     placeholder: str | None = None
+    invalid: Any = None  # lazily translated: "Enter a valid e-mail address, like ..."
 
     def contact_kind(self, contact: str) -> Channel:
         """The channel whose column holds ``contact`` (itself, unless it has no column)."""
@@ -87,6 +89,7 @@ CHANNELS: dict[str, Channel] = {
         unavailable=_l("E-mail is unavailable right now"),
         instead=_l("You can ask for your code by text message instead."),
         placeholder="nobody@invalid",
+        invalid=_l("Enter a valid e-mail address, like name@example.com."),
     ),
     "sms": Channel(
         name="sms",
@@ -105,6 +108,7 @@ CHANNELS: dict[str, Channel] = {
         unavailable=_l("Text messages are unavailable right now"),
         instead=_l("You can ask for your code by e-mail instead."),
         placeholder="+10000000000",
+        invalid=_l("Enter a valid mobile number, like 98765 43210."),
     ),
     "app": Channel(
         name="app",

@@ -115,9 +115,9 @@ def resolve_contact(choice: str, raw: str, region: str) -> tuple[str, str] | Non
 
 def contact_error(choice: str, raw: str) -> str:
     """Why the typed contact is refused, in the page's language."""
-    if choice == "email" or (choice != "sms" and "@" in raw):
-        return _("Enter a valid e-mail address, like name@example.com.")
-    return _("Enter a valid mobile number, like 98765 43210.")
+    chosen = channels.CHANNELS.get(choice)
+    kind = chosen.contact_kind(raw) if chosen else channels.CHANNELS[channels.detect(raw)]
+    return str(kind.invalid)
 
 
 class VerifyForm(CheckedForm):
