@@ -19,7 +19,7 @@ from ..platform import autocommit, metrics
 from ..platform.extensions import db
 from . import queries
 from .audit_writer import AuditWriter
-from .models import AuthEvent, Customer, utcnow
+from .models import AuthEvent, utcnow
 
 log = logging.getLogger(__name__)
 WRITER_KEY = "otpauth.audit"
@@ -153,18 +153,10 @@ def recent(
     return list(db.session.scalars(query))
 
 
-def customer_with_sign_ins(customer_id: int) -> Customer | None:
-    """The customer with their latest logins as ``recent_sign_ins``: one statement.
-
-    Customer pages load their user through this, so the dashboard needs no query of its own.
-    """
-    statement, params = queries.customer_with_sign_ins(), {"cid": customer_id}
-    rows = autocommit.run(lambda s: s.execute(statement, params).all(), idempotent=True)
-    if not rows:
-        return None
-    customer = rows[0][0]
-    customer.recent_sign_ins = [event for _, event in rows if event is not None]
-    return customer
+def recent_sign_ins(customer_id: int) -> list[AuthEvent]:
+    """The customer's latest logins, newest first: one statement (the dashboard's)."""
+    statement, params = queries.recent_sign_ins(), {"cid": customer_id}
+    return autocommit.run(lambda s: list(s.scalars(statement, params)), idempotent=True)
 
 
 def init_app(app: Flask) -> None:

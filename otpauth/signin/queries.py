@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import Select, and_, bindparam, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 
 from .models import AuthEvent, Customer
 
-SIGN_INS_SHOWN = 5  # the dashboard's recent sign-ins, loaded with the customer
+SIGN_INS_SHOWN = 5  # the dashboard's recent sign-ins
 
 
 @cache
@@ -48,18 +48,17 @@ def stamp_login(verified_attr: str | None) -> Select:
 
 
 @cache
-def customer_with_sign_ins() -> Select:
-    """Customer ``:cid`` joined to their latest logins (none: one row, no event)."""
-    latest = (
-        select(AuthEvent.id)
+def customer_by_id() -> Select:
+    """Customer ``:cid``: the user loader's one statement, on every signed-in page."""
+    return select(Customer).where(Customer.id == bindparam("cid"))
+
+
+@cache
+def recent_sign_ins() -> Select:
+    """Customer ``:cid``'s latest logins, newest first: the dashboard's one statement."""
+    return (
+        select(AuthEvent)
         .where(AuthEvent.customer_id == bindparam("cid"), AuthEvent.event == "login")
         .order_by(AuthEvent.at.desc(), AuthEvent.id.desc())
         .limit(SIGN_INS_SHOWN)
-    )
-    joined = and_(AuthEvent.customer_id == Customer.id, AuthEvent.id.in_(latest))
-    return (
-        select(Customer, AuthEvent)
-        .outerjoin(AuthEvent, joined)
-        .where(Customer.id == bindparam("cid"))
-        .order_by(AuthEvent.at.desc(), AuthEvent.id.desc())
     )

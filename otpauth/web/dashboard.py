@@ -45,9 +45,7 @@ def _aware(when: datetime) -> datetime:
 def index() -> str:
     """Name, type, contacts (and whether verified), the previous sign-in, recent ones."""
     customer = current_user._get_current_object()  # the page reads it a dozen times
-    sign_ins = getattr(customer, "recent_sign_ins", None)  # loaded with the customer
-    if sign_ins is None:
-        sign_ins = audit.recent(customer_id=customer.id, limit=5, event="login")
+    sign_ins = audit.recent_sign_ins(customer.id)
     previous = previous_sign_in(customer, sign_ins)
     return render_template(
         "dashboard/index.html",

@@ -16,9 +16,11 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
+from ...platform import autocommit
 from ...platform.extensions import db, login_manager
 from ...platform.redis import get_redis
-from ..audit import customer_with_sign_ins, printable
+from .. import queries
+from ..audit import printable
 from ..models import Customer, Staff
 from .store import Limits, SessionRecord, SessionStore
 
@@ -69,9 +71,11 @@ def load_user(user_id: str) -> Customer | Staff | None:
 
 
 def _load(record: SessionRecord) -> Customer | Staff | None:
-    # A customer comes with the dashboard's recent sign-ins: one statement per page.
+    # The user only: each page loads its own data. A customer in one statement on the
+    # autocommit engine (no BEGIN/ROLLBACK round trips): every signed-in page pays it.
     if record.kind == "customer":
-        return customer_with_sign_ins(record.user_id)
+        statement, params = queries.customer_by_id(), {"cid": record.user_id}
+        return autocommit.run(lambda s: s.scalars(statement, params).first(), idempotent=True)
     return db.session.get(MODELS[record.kind], record.user_id)
 
 
