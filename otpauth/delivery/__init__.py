@@ -65,17 +65,6 @@ def enqueue_nameless(job: SendJob) -> None:
 
 def init_app(app: Flask) -> None:
     """Choose the senders and the mode from the settings; register ``flask worker``."""
-    # Not environment settings: tuning knobs for the worker, overridable by create_app.
-    app.config.setdefault("DELIVERY_RETRY_INTERVALS", (5, 15, 30, 60, 120))
-    app.config.setdefault("DELIVERY_JOB_TIMEOUT", 60)
-    app.config.setdefault("DELIVERY_SEND_DELAY", 0.25)  # policy.send_delay: 0.25-0.75 s
-    # gates: breakers and SMS budget read once a second per process (0 in tests: each read
-    # sees what the test just wrote; tests/test_delivery_state.py covers the cache itself).
-    app.config.setdefault("DELIVERY_STATE_CACHE_SECONDS", 0.0 if app.testing else 1.0)
-    # ledger: a hand-off with no outcome this long after its code died is audited ``lost``;
-    # looked for every DELIVERY_SWEEP_SECONDS (0: never by itself; the tests call sweep()).
-    app.config.setdefault("DELIVERY_LOST_GRACE_SECONDS", 30)
-    app.config.setdefault("DELIVERY_SWEEP_SECONDS", 0.0 if app.testing else 15.0)
     if app.config["DELIVERY_MODE"] == "queue" and uses_embedded_redis(app):
         raise ConfigError(
             "DELIVERY_MODE=queue needs REDIS_URL: the worker cannot reach the embedded Redis"

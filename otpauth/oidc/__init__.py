@@ -23,15 +23,7 @@ __all__ = ["init_app"]
 
 def init_app(app: Flask) -> None:
     """Wire the provider into the app (after sessions and the secret box)."""
-    # Production sweeps every 30 s; the tests call sweep_once themselves.
-    app.config.setdefault("OIDC_SWEEP_SECONDS", 0 if app.testing else 30)
-    app.config.setdefault(
-        "OAUTH2_TOKEN_EXPIRES_IN",
-        {
-            "authorization_code": app.config["OIDC_ACCESS_TOKEN_SECONDS"],
-            "refresh_token": app.config["OIDC_ACCESS_TOKEN_SECONDS"],
-        },
-    )
+    # OIDC_SWEEP_SECONDS: 30 s; 0 in the testing profile (the tests call sweep_once).
     with app.app_context():
         app.extensions[STORE] = GrantStore(get_redis())
         notifier = Notifier(app)

@@ -145,9 +145,7 @@ def fixed_fragment(name: str) -> Markup:
 
 
 def init_app(app: Flask) -> None:
-    """Bind Flask-Babel (locale and time zone from the settings) and the Jinja helpers."""
-    app.config["BABEL_DEFAULT_LOCALE"] = app.config["LANGUAGES"][0]
-    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["DISPLAY_TIMEZONE"]
+    """Bind Flask-Babel (BABEL_DEFAULT_*: ``config.finalize``'s) and the Jinja helpers."""
     babel.init_app(app, locale_selector=select_locale)
     # The pages' _() and ngettext() go straight to the request's catalog (see RequestDomain).
     app.jinja_env.install_gettext_callables(

@@ -23,10 +23,9 @@ from .models import AuthEvent, utcnow
 
 log = logging.getLogger(__name__)
 WRITER_KEY = "otpauth.audit"
-# Seconds a production event may wait in its process's spool before its batch is written
-# (a fraction of a statement per login instead of two transactions); the tests write each
-# request's events at its end.
-DEFAULT_FLUSH_SECONDS = 1.0
+# AUDIT_FLUSH_SECONDS (1 s): how long an event may wait in its process's spool before its
+# batch is written (a fraction of a statement per login instead of two transactions); the
+# testing profile's 0 writes each request's events at its end.
 
 EVENTS = (
     # Sign-in.
@@ -161,9 +160,7 @@ def recent_sign_ins(customer_id: int) -> list[AuthEvent]:
 
 def init_app(app: Flask) -> None:
     """Build the app's writer and register the end-of-request hook."""
-    interval = app.config.setdefault(
-        "AUDIT_FLUSH_SECONDS", 0.0 if app.testing else DEFAULT_FLUSH_SECONDS
-    )
+    interval = app.config["AUDIT_FLUSH_SECONDS"]
     spool = app.config.get("AUDIT_SPOOL_DIR") or os.path.join(app.instance_path, "audit-spool")
     app.extensions[WRITER_KEY] = AuditWriter(app, float(interval), spool)
     app.after_request(flush)
