@@ -1,11 +1,11 @@
-"""Ops commands: ``flask customers create|list|unlock`` and ``flask audit tail``."""
+"""Ops commands: ``flask customers create|list|unlock``, ``flask audit tail``, ``flask totp``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -18,11 +18,7 @@ from ..signin.contacts import InvalidContact, normalize_email, normalize_phone
 from ..signin.models import AuthEvent, Customer, Staff
 from ..signin.otp import hasher, otp_store
 from ..signin.otp.totp import InvalidToken
-from . import backup as cli_backup
-from . import customers as cli_customers
-from . import staff as cli_staff
 from .base import OpsGroup
-from .oidc import oidc_cli
 
 customers = OpsGroup("customers", help="Create, list and unlock customers.")
 audit_cli = OpsGroup("audit", help="Read the sign-in audit trail.")
@@ -174,14 +170,3 @@ def rotate_keys() -> None:
             "List the old key again (after the new one) and retry."
         ) from None
     click.echo(f"re-encrypted {count} authenticator secret(s) with the first key")
-
-
-def init_app(app: Flask) -> None:
-    """Register the command groups."""
-    cli_backup.init_app(app)
-    cli_customers.register(customers)
-    app.cli.add_command(customers)
-    app.cli.add_command(audit_cli)
-    app.cli.add_command(totp_cli)
-    app.cli.add_command(cli_staff.staff_cli)
-    app.cli.add_command(oidc_cli)
