@@ -9,6 +9,7 @@ library names known to be undocumented.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "otpauth"
@@ -288,3 +289,13 @@ def test_only_config_reads_the_environment():
                 if {a.name for a in node.names} & {"environ", "getenv", "putenv"}:
                     found.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
     assert found == []
+
+
+def test_readme_layout_names_every_module_and_no_other():
+    """README's "Layout" lists each module file of the package, and none that is gone."""
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    layout = readme.split("\n## Layout\n", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"`(otpauth/[\w/]+\.py)`", layout))
+    files = {path.relative_to(PACKAGE.parent).as_posix() for path in PACKAGE.rglob("*.py")}
+    assert sorted(files - named) == []  # modules the layout does not mention
+    assert sorted(named - files) == []  # mentioned, but not in the tree
