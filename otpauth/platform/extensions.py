@@ -22,6 +22,7 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 mail = Mail()
-# The storage is chosen in otpauth.redis.init_limiter (the app's Redis, never process memory).
-# Per-IP limits count networks, not address spellings (see otpauth.client_ip).
+# The storage is chosen in otpauth.platform.redis.init_limiter (the app's Redis, never
+# process memory).
+# Per-IP limits count networks, not address spellings (see otpauth.platform.client_ip).
 limiter = Limiter(key_func=client_network)

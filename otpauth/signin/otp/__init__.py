@@ -14,7 +14,7 @@ HASHER_KEY = "otpauth.hasher"
 
 
 def init_app(app: Flask) -> None:
-    """Build the store and the hasher from the app's settings (needs otpauth.redis first)."""
+    """Build the store and the hasher from the app's settings (after platform.redis)."""
     c = app.config
     limits = Limits(
         ttl=c["OTP_TTL_SECONDS"],

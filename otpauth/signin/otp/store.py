@@ -37,7 +37,7 @@ STEP_TTL_SECONDS = 300
 
 
 class AttemptMeter(Protocol):
-    """Counts attempts across all contacts (otpauth.challenge.AttackMeter)."""
+    """Counts attempts across all contacts (otpauth.signin.challenge.AttackMeter)."""
 
     def queue_count(self, pipe: Pipeline) -> None: ...
 
@@ -114,7 +114,7 @@ class OtpStore:
     def __init__(self, client: redis.Redis, limits: Limits) -> None:
         self.redis = client
         self.limits = limits
-        # Set by otpauth.challenge: counts every send and guess across all contacts.
+        # Set by otpauth.signin.challenge: counts every send and guess across all contacts.
         self.meter: AttemptMeter | None = None
         self._issue = client.register_script(ISSUE)
         self._verify = client.register_script(VERIFY)

@@ -146,7 +146,7 @@ def customer_required(view: F) -> F:
 
 
 def init_app(app: Flask) -> None:
-    """Build the store from the session settings (needs otpauth.redis first)."""
+    """Build the store from the session settings (needs otpauth.platform.redis first)."""
     c = app.config
     limits = {
         "customer": Limits(c["SESSION_IDLE_SECONDS"], c["SESSION_LIFETIME_SECONDS"]),

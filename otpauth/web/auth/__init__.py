@@ -1,4 +1,4 @@
-"""The sign-in blueprint and the Flask-Login wiring (the user loader is otpauth.sessions')."""
+"""The sign-in blueprint and the Flask-Login wiring (the user loader: signin.sessions)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def to_login() -> Response:
 def init_app(app: Flask) -> None:
     """Register the blueprint and bind Flask-Login."""
     login_manager.init_app(app)
-    # The server-side session (otpauth.sessions) is what protects a login: it ends on
+    # The server-side session (otpauth.signin.sessions) is what protects a login: it ends on
     # logout, revoke, idle and lifetime, and lists each browser's address and agent. Flask-
     # Login's "basic" mode would only mark a cookie non-fresh when those change (nothing
     # here asks for freshness), at the price of a SHA-512 and a cookie key per request.
