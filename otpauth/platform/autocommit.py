@@ -82,6 +82,17 @@ def scalar(statement: Executable, params: dict[str, Any], *, idempotent: bool) -
     return _twice(attempt) if idempotent else attempt()
 
 
+def rows(statement: Executable, params: dict[str, Any], *, idempotent: bool) -> list[Any]:
+    """Every row of ``statement`` (plain columns), without the ORM session. Retried after a
+    disconnect if ``idempotent``."""
+
+    def attempt() -> list[Any]:
+        with engine(current_app).connect() as connection:
+            return list(connection.execute(statement, params))
+
+    return _twice(attempt) if idempotent else attempt()
+
+
 def _twice(attempt: Callable[[], T]) -> T:
     """``attempt``; again on a new connection if the server had dropped the pooled one."""
     try:

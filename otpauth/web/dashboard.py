@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from ..platform.i18n import time_zone_name
 from ..signin import audit
-from ..signin.models import AuthEvent, Customer
+from ..signin.models import Customer
 from ..signin.sessions import customer_required
 
 bp = Blueprint("dashboard", __name__)
@@ -24,7 +24,7 @@ def root() -> Response:
     return redirect(url_for("auth.request_code"))
 
 
-def previous_sign_in(customer: Customer, sign_ins: list[AuthEvent]) -> AuthEvent | None:
+def previous_sign_in(customer: Customer, sign_ins: list[audit.SignIn]) -> audit.SignIn | None:
     """The latest sign-in before this session's own, which stamped ``last_login_at``.
 
     Told apart by time, not by position: in production the audit rows are written in
