@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 
 from otpauth import audit
 from otpauth.delivery import jobs, policy
-from otpauth.extensions import db
+from otpauth.platform.extensions import db
 from tests.conftest import IN_CI, TEST_DATABASE_URL
 
 pytest_plugins = ("tests.delivery_fixtures",)

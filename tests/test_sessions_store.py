@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from otpauth.sessions.store import Limits, SessionStore
+from otpauth.signin.sessions.store import Limits, SessionStore
 from tests.conftest import require_real_redis
 
 LIMITS = {"customer": Limits(idle=1800, lifetime=28800), "staff": Limits(idle=900, lifetime=3600)}

@@ -23,14 +23,17 @@ import phonenumbers
 from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import audit, channels, metrics
-from ..catalog import lazy_gettext as _l
-from ..contacts import mask
-from ..extensions import db
-from ..models import Customer
-from ..otp import hasher, otp_store
+from ..platform import metrics
+from ..platform.catalog import lazy_gettext as _l
+from ..platform.extensions import db
+from ..signin import audit, channels
+from ..signin.channels import mask
+from ..signin.models import Customer
+from ..signin.otp import hasher, otp_store
 from .base import DeliveryError, Recipient, SendJob
 from .gates import Admission, Ticket
+from .messages import render_message, status_callback_url
+from .service import delivery, gates
 
 log = logging.getLogger(__name__)
 
@@ -87,22 +90,16 @@ def sms_prefix(number: str) -> str:
 
 def admit(channel: str) -> Ticket:
     """The channel-wide gates for one send: breaker, then the global SMS budget (counted)."""
-    from . import gates
-
     return gates().admit(channel, per_hour=current_app.config["SMS_MAX_PER_HOUR"])
 
 
 def prefix_under_attack(prefix: str) -> bool:
     """Count an SMS request for ``prefix``; whether the prefix now needs a proof of work."""
-    from . import gates
-
     return gates().ask(prefix, current_app.config["SMS_MAX_PER_PREFIX_PER_HOUR"])
 
 
 def deliver(job: SendJob, next_retry_in: float | None = None) -> Outcome:
     """Try ``job`` once. ``next_retry_in``: seconds to the next try, None if none is left."""
-    from . import render_message
-
     started = time.perf_counter()
     try:
         customer = recipient(job)  # the same look-up (or none) and Redis read for every job
@@ -166,8 +163,6 @@ def _lookup_failed(
 def _send(
     job: SendJob, customer: Recipient, next_retry_in: float | None, started: float
 ) -> Outcome:
-    from . import delivery, gates, render_message, status_callback_url
-
     metered = channels.get(job.channel).metered
     if metered and not gates().reserve_send(sms_prefix(customer.contact), _per_prefix()):
         # The prefix's budget counts sends (to customers) only: spent, this one is not sent.

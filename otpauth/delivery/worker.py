@@ -28,11 +28,13 @@ from rq.queue import Queue
 from rq.worker_registration import REDIS_WORKER_KEYS, WORKERS_BY_QUEUE_KEY
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..extensions import db
+from ..platform.extensions import db
+from ..platform.redis import connect
 from .jobs import DeliveryFailed
 from .ledger import SWEEPER_KEY
 from .pulse import Outage, Pulse, QuietOutages
 from .queue import get_queue, queue_connection
+from .service import uses_embedded_redis
 
 log = logging.getLogger(__name__)
 
@@ -125,8 +127,6 @@ def worker_connection(client: redis.Redis, url: str | None = None) -> redis.Redi
     Sentinel client again (its pool cannot be copied); else a copy of ``client``'s pool.
     """
     if url:
-        from ..redis import connect
-
         return connect(url, "QUEUE_REDIS_URL")  # type: ignore[return-value]
     pool = client.connection_pool
     return redis.Redis(
@@ -138,8 +138,6 @@ def worker_connection(client: redis.Redis, url: str | None = None) -> redis.Redi
 
 def build_worker(app: Flask) -> AppWorker:
     """The worker for ``app``'s delivery queue; refused on the embedded Redis."""
-    from . import uses_embedded_redis
-
     if uses_embedded_redis(app):
         raise click.ClickException(
             "the worker needs REDIS_URL: the embedded Redis lives in the web process only"
