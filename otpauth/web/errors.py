@@ -20,10 +20,11 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 from ..platform import metrics
 from ..platform.catalog import gettext as _
 from ..platform.catalog import lazy_gettext as _l
-from ..platform.extensions import db, limiter, login_manager
+from ..platform.extensions import db, limiter
 from ..platform.i18n import wait_in_words
 from ..platform.logs import scrubbed_traceback
 from ..signin import audit
+from ..signin.sessions import anonymous_for_this_request
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +78,8 @@ def _too_many_from_network(wait: int) -> tuple:
 def handle_unavailable(exc: Exception) -> tuple:
     """Redis or the database is down: say so, log it, let nobody in."""
     # Every page loads the user for its header; with the database or Redis (sessions) down
-    # that would fail again inside this handler, so the error page treats them as anonymous.
-    login_manager._update_request_context_with_user()
+    # that would fail again inside this handler, so the error page sees an anonymous visitor.
+    anonymous_for_this_request()
     if isinstance(exc, DBAPIError | OperationalError):
         db.session.rollback()
         part = "database"

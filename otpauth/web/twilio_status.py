@@ -18,10 +18,11 @@ from twilio.request_validator import RequestValidator
 
 from ..delivery.messages import status_callback_url
 from ..delivery.service import gates
-from ..platform.extensions import csrf, db, limiter
+from ..platform.extensions import db, limiter
 from ..signin import audit
 from ..signin.models import Customer
 from ..signin.otp import hasher
+from . import origin_check
 
 log = logging.getLogger(__name__)
 bp = Blueprint("hooks", __name__, url_prefix="/hooks")
@@ -58,5 +59,5 @@ def twilio_status() -> tuple[str, int]:
 
 def init_app(app: Flask) -> None:
     """Register the hook, exempt from CSRF (Twilio signs it instead)."""
-    csrf.exempt(bp)
+    origin_check.exempt(bp)
     app.register_blueprint(bp)
