@@ -13,16 +13,29 @@ template; 63024: invalid recipient).
 from __future__ import annotations
 
 import json
+import time
 from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
 
-from tests.twilio_standin import TWILIO_TOKEN, Posted
+from tests.conftest import drain
+from tests.twilio_standin import TWILIO_TOKEN, Posted, StandIn
 
+HOST = "billing.example.org"  # a public host: each message names its status callback
+PHONE = "+919876543210"  # the demo customer's
 WHATSAPP_FROM = "+15005550006"  # the WhatsApp sender (a Twilio number with WhatsApp)
 CONTENT_SID = "HX" + "3" * 32  # an approved authentication template
 PREFIX = "whatsapp:"
 NOT_ON_WHATSAPP = "63003"
+# The settings of a site that sends WhatsApp first (the tests' ``settings`` fixture): a
+# short fallback window, so the timer's path runs in a second.
+SETTINGS = {
+    "WHATSAPP_BACKEND": "console",  # offered; the ``senders`` fixture puts Twilio's in place
+    "DELIVERY_PHONE_ORDER": ("whatsapp", "sms"),
+    "WHATSAPP_FALLBACK_SECONDS": 1,
+    "PUBLIC_HOST": HOST,
+    "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+}
 OUTSIDE_WINDOW = "63016"
 
 
@@ -77,3 +90,22 @@ def post_report(client, url: str, form: dict[str, str], token: str = TWILIO_TOKE
 
 
 FORM = "application/x-www-form-urlencoded"
+
+
+def wait_for(app, check, seconds: float = 6.0):  # noqa: ANN001, ANN201
+    """Poll ``check()`` (draining the inline pool) until it is true or time runs out."""
+    deadline = time.monotonic() + seconds
+    while True:
+        drain(app)
+        found = check()
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
+
+
+def sms_sent(twilio: StandIn) -> list:
+    return sms_posts(twilio.posted)
+
+
+def whatsapp_sent(twilio: StandIn) -> list:
+    return whatsapp_posts(twilio.posted)
