@@ -10,14 +10,18 @@ overrides).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from config_parsers import (
     SUPPORTED_LANGUAGES,
     Parser,
     boolean,
+    channel_order,
     choice,
     languages,
+    per_language,
+    price,
     region,
     regions,
     text,
@@ -87,7 +91,14 @@ SETTINGS: tuple[Setting, ...] = (
     S("RATELIMIT_OAUTH_AUTHORIZE", "60 per minute; 600 per hour", text, f"{LIMIT} authorize"),
     # Delivery.
     S("EMAIL_BACKEND", "smtp", choice("console", "smtp"), "e-mail sender", {DEV: "console"}),
-    S("SMS_BACKEND", "twilio", choice("console", "twilio"), "SMS sender", {DEV: "console"}),
+    S(
+        "SMS_BACKEND",
+        "twilio",
+        choice("console", "twilio", "msg91"),
+        "SMS sender",
+        {DEV: "console"},
+    ),
+    S("WHATSAPP_BACKEND", "off", choice("off", "console", "twilio"), "WhatsApp sender; off"),
     S("MAIL_SERVER", "localhost", text, "SMTP server"),
     S("MAIL_PORT", 25, whole(1, 65535), "SMTP port"),
     S("MAIL_USE_TLS", False, boolean, "STARTTLS"),
@@ -98,11 +109,28 @@ SETTINGS: tuple[Setting, ...] = (
     S("TWILIO_ACCOUNT_SID", None, text, "Twilio account"),
     S("TWILIO_AUTH_TOKEN", None, text, "Twilio token (also checks its status hooks)"),
     S("TWILIO_FROM_NUMBER", None, text, "Twilio sender number or messaging service"),
+    S("TWILIO_WHATSAPP_FROM", None, text, "the WhatsApp-enabled Twilio number"),
+    S("TWILIO_WHATSAPP_CONTENT_SID", None, text, "approved authentication template (HX…)"),
+    S("MSG91_AUTH_KEY", None, text, "MSG91 auth key"),
+    S("MSG91_SENDER_ID", None, text, "MSG91's DLT-registered sender"),
+    S("MSG91_DLT_TEMPLATE_ID", None, text, "DLT template id when the language has none"),
+    S("MSG91_WEBHOOK_TOKEN", None, text, "shared secret of /hooks/msg91/status"),
+    S("MSG91_BASE_URL", "https://control.msg91.com", text, "MSG91's API"),
     S("PHONE_DEFAULT_REGION", "IN", region, "region of numbers typed without a country code"),
     S("DELIVERY_MODE", "inline", choice("inline", "queue"), "send in-process or through RQ"),
     S("SMS_ALLOWED_REGIONS", None, regions, "regions SMS may go to; None: the default region"),
     S("SMS_MAX_PER_HOUR", 1000, whole(1, 10**9), "SMS in all per clock hour"),
     S("SMS_MAX_PER_PREFIX_PER_HOUR", 20, whole(1, 10**9), "SMS per number prefix per hour"),
+    # India: WhatsApp first, SMS fallback, DLT, what it costs.
+    S("DELIVERY_PHONE_ORDER", ("sms",), channel_order("sms", "whatsapp"), "auto for a phone"),
+    S("WHATSAPP_FALLBACK_SECONDS", 30, whole(1, 3600), "undelivered this long: SMS instead"),
+    S("WHATSAPP_MAX_PER_HOUR", 1000, whole(1, 10**9), "WhatsApp messages per clock hour"),
+    S("WHATSAPP_MAX_PER_PREFIX_PER_HOUR", 20, whole(1, 10**9), "WhatsApp per prefix per hour"),
+    S("SMS_DLT_TEMPLATE", {}, per_language, "registered DLT template(s), {#var#}"),
+    S("SMS_DLT_TEMPLATE_ID", {}, per_language, "their DLT template id(s)"),
+    S("SMS_UNIT_COST", Decimal("0.20"), price, "price of one SMS segment"),
+    S("WHATSAPP_UNIT_COST", Decimal("0.12"), price, "price of one WhatsApp message"),
+    S("COST_CURRENCY", "INR", text, "currency of the prices"),
     S("DELIVERY_BREAKER_FAILURES", 5, whole(1, 10**6), "failures in a row that open a breaker"),
     S("DELIVERY_BREAKER_SECONDS", 60, whole(1, DAY), "how long a breaker stays open"),
     S("QUEUE_REDIS_URL", None, text, "the job queue's Redis; None: REDIS_URL"),

@@ -102,7 +102,7 @@ def unlock(email: str | None, phone: str | None) -> None:
     """Lift the daily failure cap, send limits and cooldown of a contact, and kill its code."""
     for contact in filter(None, _contacts(email, phone)):
         # Every channel this contact signs in through: its own, and the authenticator app.
-        for channel in channels.CHANNELS.values():
+        for channel in channels.offered(current_app.config):
             if channel.contact_kind(contact).name != channels.detect(contact):
                 continue
             removed = otp_store().unlock(hasher().tag(channel.name, contact))

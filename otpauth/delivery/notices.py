@@ -44,12 +44,13 @@ def send_security_notice(customer: Customer, event: str) -> int:
     closed = unavailable_channels()  # an open breaker or a spent SMS budget holds for us too
     for channel in channels.sending():
         contact = customer.contact(channel.name)
-        if not contact or channel.name in closed:
+        sender = delivery().senders.get(channel.name)  # None: not offered here
+        if not contact or not channel.notices or sender is None or channel.name in closed:
             continue
         subject = gettext("%(service)s security notice", service=c["SITE_NAME"])
         message = render(channel.name, "notice", contact, subject, context)
         try:
-            delivery().senders[channel.name].send(message)
+            sender.send(message)
         except DeliveryError as exc:
             log.warning("notice: %s to %s failed (%s)", channel.name, channel.mask(contact), exc)
             continue

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import func, or_, select
 
 from config import CUSTOMER_TYPES
@@ -171,7 +172,7 @@ def contact_tags(customer: Customer) -> list[tuple[str, str, str]]:
         contact = customer.contact(owner.name)
         if not contact:
             continue
-        for channel in channels.CHANNELS.values():
+        for channel in channels.offered(current_app.config):
             if channel.contact_kind(contact).name == owner.name:
                 found.append((channel.name, contact, hasher().tag(channel.name, contact)))
     return found

@@ -6,7 +6,16 @@ import secrets
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from config import CUSTOMER_TYPES, STAFF_ROLES
@@ -158,3 +167,5 @@ class AuthEvent(db.Model):
     # A code handed to delivery: ``otp_queued`` and its outcome (sent, failed, skipped)
     # carry the same id, so a hand-off without an outcome can be found (delivery.ledger).
     delivery_id: Mapped[str | None] = mapped_column(String(16), index=True)
+    # What a sent message is billed as (``otp_sent``): SMS segments, 1 for WhatsApp.
+    units: Mapped[int | None] = mapped_column(SmallInteger)

@@ -10,6 +10,7 @@ from ...delivery import gates
 from ...delivery.queue import queue_stats
 from .blueprint import bp
 from .charts import bar_chart
+from .costs import daily_costs
 from .stats import SERIES, Stats, daily, hourly
 
 
@@ -55,5 +56,6 @@ def overview() -> str:
         channel=channel,
         channels=sorted({*hours.channels, *days.channels}),
         ops=operations(),
+        costs=daily_costs(),
         queue_mode=current_app.config["DELIVERY_MODE"] == "queue",
     )
