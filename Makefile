@@ -33,12 +33,15 @@ messages: $(VENV)/.installed
 		--width 100
 	@echo "Now translate the empty msgstr entries, then: make translations"
 
-## run: migrate, add the demo customer, serve on http://127.0.0.1:5000 (codes print here)
+# The port `make run` serves on: `make run PORT=5600`, or FLASK_RUN_PORT as `flask run` reads it.
+PORT ?= $(or $(FLASK_RUN_PORT),5000)
+
+## run: migrate, add the demo customer, serve on http://127.0.0.1:$(PORT) (codes print here)
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) customers create --name "Demo Household" --email test@example.com \
 		--phone 9876543210 --type Household --exist-ok
-	$(FLASK) run --port 5000
+	$(FLASK) run --port $(PORT)
 
 ## test: the whole suite (real Redis/PostgreSQL too when TEST_REDIS_URL/TEST_DATABASE_URL are set)
 test: install
