@@ -88,13 +88,14 @@ SETTINGS: tuple[Setting, ...] = (
     # Delivery.
     S("EMAIL_BACKEND", "smtp", choice("console", "smtp"), "e-mail sender", {DEV: "console"}),
     S("SMS_BACKEND", "twilio", choice("console", "twilio"), "SMS sender", {DEV: "console"}),
-    S("MAIL_SERVER", "localhost", text, "SMTP server"),
+    # Production has no local default: SMTP without a server or sender is refused at start.
+    S("MAIL_SERVER", "localhost", text, "SMTP server", {PROD: None}),
     S("MAIL_PORT", 25, whole(1, 65535), "SMTP port"),
     S("MAIL_USE_TLS", False, boolean, "STARTTLS"),
     S("MAIL_USE_SSL", False, boolean, "SMTP over TLS"),
     S("MAIL_USERNAME", None, text, "SMTP user"),
     S("MAIL_PASSWORD", None, text, "SMTP password"),
-    S("MAIL_DEFAULT_SENDER", "no-reply@localhost", text, "From: address"),
+    S("MAIL_DEFAULT_SENDER", "no-reply@localhost", text, "From: address", {PROD: None}),
     S("TWILIO_ACCOUNT_SID", None, text, "Twilio account"),
     S("TWILIO_AUTH_TOKEN", None, text, "Twilio token (also checks its status hooks)"),
     S("TWILIO_FROM_NUMBER", None, text, "Twilio sender number or messaging service"),
