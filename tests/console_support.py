@@ -9,8 +9,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from otpauth.extensions import db
-from otpauth.models import AuthEvent, Customer
+from otpauth.platform.extensions import db
+from otpauth.signin.models import AuthEvent, Customer
 from tests.conftest import Auth
 
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from otpauth.extensions import db
-from otpauth.models import AuthEvent, Customer, Staff
+from otpauth.platform.extensions import db
+from otpauth.signin.models import AuthEvent, Customer, Staff
 
 # 03:04:05 UTC is 08:34:05 in Asia/Kolkata (IST, +05:30): the two can never be confused.
 MOMENT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)

@@ -18,6 +18,15 @@ from tests.console_support import lock_out, seed_history
 pytest_plugins = ("tests.browser_support",)
 
 WIDTHS = {"phone": (360, 740), "desktop": (1280, 800)}
+REJECTS = {
+    "name": "customers.csv",
+    "mimeType": "text/csv",
+    "buffer": (
+        b"name,email,phone,type\nMeena Iyer,meena@example.com,9876500001,Household\n"
+        b"No Type,notype@example.com,9876500002,\n"
+        b"Ward Office,ward@example.com,+91 80 2222 3333,Institutional\n"
+    ),
+}
 
 
 @pytest.fixture
@@ -27,8 +36,8 @@ def live_settings() -> dict:
 
 def signed_in_page(live_server: Any, new_page: Callable, width: int, height: int) -> Any:
     """A page whose browser holds an admin's complete console login."""
-    from otpauth.extensions import db
-    from otpauth.models import Staff
+    from otpauth.platform.extensions import db
+    from otpauth.signin.models import Staff
 
     with live_server.app.app_context():
         db.session.query(Staff).delete()
@@ -80,6 +89,17 @@ def test_console_passes_axe_and_pa11y_without_sideways_scroll(
         overflow = page.evaluate("document.documentElement.scrollWidth") - width
         if overflow > 0:
             wide[name] = overflow
+    name = "import-report"  # the report of an upload with rejected rows, and its download
+    page.goto(live_server("/admin/import"))
+    page.set_input_files("#file", files=[REJECTS])
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator("a[download='rejected-rows.csv']").count() == 1
+    shoot_page(page, f"admin-{name}-{width}", full_page=False)
+    found[name] = axe(page) + htmlcs(page)
+    wide[name] = page.evaluate("document.documentElement.scrollWidth") - width
+    found = {k: v for k, v in found.items() if v}
+    wide = {k: v for k, v in wide.items() if v > 0}
     assert found == {}, found
     assert wide == {}, f"wider than the screen by px: {wide}"
 

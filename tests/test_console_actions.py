@@ -13,8 +13,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from otpauth.extensions import db
-from otpauth.models import Customer
+from otpauth.platform.extensions import db
+from otpauth.signin.models import Customer
 from tests.console_support import audit_rows, post_form
 from tests.session_support import plant_session
 
@@ -106,7 +106,7 @@ def test_export_is_the_clis_csv_with_formulas_neutralised(app, as_admin, custome
     assert "attachment" in answer.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(answer.get_data(as_text=True))))
     assert rows[0] == ["name", "email", "phone", "type", "active"]
-    assert ["Asha Rao", "test@example.com", "+919876543210", "Household", "true"] in rows
+    assert ["Asha Rao", "test@example.com", "'+919876543210", "Household", "true"] in rows
     assert ["'=HYPERLINK(1)", "f@example.com", "", "Commercial", "true"] in rows
     assert audit_rows(app, "customers_exported")
 

@@ -32,8 +32,8 @@ def test_an_exact_email_is_found_first_and_its_digits_are_not_a_phone(app, as_ad
 
 
 def test_an_exact_email_ranks_above_longer_addresses_holding_it(app, as_admin):
-    from otpauth.extensions import db
-    from otpauth.models import Customer
+    from otpauth.platform.extensions import db
+    from otpauth.signin.models import Customer
 
     with app.app_context():
         for email in ("aa.cust7@example.org", "cust7@example.org", "cust7@example.org.in"):
@@ -112,8 +112,8 @@ def test_charts_carry_axis_labels(app, as_admin):
 
 
 def test_reusing_an_authenticator_code_says_each_works_once(app, client, clean_staff):
-    from otpauth import authenticators
-    from otpauth.otp.totp import new_secret
+    from otpauth.signin import authenticators
+    from otpauth.signin.otp.totp import new_secret
 
     staff_id = add_staff(app, "admin")
     secret = new_secret()
