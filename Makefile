@@ -49,14 +49,18 @@ test: install
 
 ## screenshots: refresh docs/screenshots from a browser-test run (pngquant, optipng if present)
 SHOTS := request verify dashboard
+CONSOLE_SHOTS := overview search customer import-report
 screenshots: install
 	rm -rf $(CURDIR)/.screenshots
 	SCREENSHOT_DIR=$(CURDIR)/.screenshots $(BIN)/pytest -q -p no:cacheprovider \
-		tests/test_browser_a11y.py -k axe
+		tests/test_browser_a11y.py -k axe tests/test_browser_console.py
 	for page in $(SHOTS); do for lang in en hi; do for width in 360 1280; do \
 		src=$$page; [ $$page = verify ] && src=verify-wrong; \
 		cp .screenshots/$$src-$$lang-$$width.png docs/screenshots/$$page-$$lang-$$width.png; \
 	done; done; done
+	for page in $(CONSOLE_SHOTS); do for width in 360 1280; do \
+		cp .screenshots/admin-$$page-$$width.png docs/screenshots/; \
+	done; done
 	-pngquant --force --ext .png --quality 60-85 --speed 1 docs/screenshots/*.png
 	-optipng -quiet -o2 docs/screenshots/*.png
 	rm -rf $(CURDIR)/.screenshots
