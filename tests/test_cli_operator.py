@@ -101,3 +101,13 @@ def test_an_empty_type_in_an_import_is_a_rejection(runner, tmp_path):
     path.write_text("name,email,phone,type\nNo Type,nt@example.com,,\n")
     out = runner.invoke(args=["customers", "import", str(path)])
     assert "line 2: type:" in out.output and "0 imported, 1 rejected" in out.output
+
+
+def test_deactivate_takes_a_reason_into_the_audit_event(runner, app, customer):
+    out = runner.invoke(args=["customers", "deactivate", str(customer), "--reason", "Moved"])
+    assert out.exit_code == 0, out.output
+    with app.app_context():
+        reasons = db.session.scalars(
+            db.select(AuthEvent.reason).where(AuthEvent.event == "customer_deactivated")
+        ).all()
+    assert reasons == ["Moved"]

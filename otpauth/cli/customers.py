@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from ..platform.extensions import db
 from ..signin import customers as service
+from ..signin.audit import printable
 from ..signin.customer_csv import export_rows, import_customers
 from ..signin.models import Customer
 from ..signin.support_panel import support_panel
@@ -77,9 +78,10 @@ def export_command(file) -> None:  # noqa: ANN001
 @click.command("deactivate")
 @with_appcontext
 @click.argument("customer_id", type=CUSTOMER_ID)
-def deactivate_command(customer_id: int) -> None:
+@click.option("--reason", default=None, help="Why (kept in the audit event, 200 characters).")
+def deactivate_command(customer_id: int, reason: str | None) -> None:
     """Stop a customer signing in and end their sessions."""
-    ended = service.deactivate(_customer(customer_id))
+    ended = service.deactivate(_customer(customer_id), reason=printable(reason, 200))
     click.echo(f"customer {customer_id} deactivated; {ended} session(s) ended")
 
 
