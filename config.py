@@ -133,6 +133,13 @@ def check(settings: Mapping[str, Any]) -> None:
             raise ConfigError(
                 f"{name}=console is refused in production: codes must never be printed"
             )
+    if settings.get("EMAIL_BACKEND") == "smtp":
+        for name in ("MAIL_SERVER", "MAIL_DEFAULT_SENDER"):
+            if not (settings.get(name) or "").strip():
+                raise ConfigError(
+                    f"{name} is required in production with EMAIL_BACKEND=smtp "
+                    '(see the README\'s "E-mail and SMS providers")'
+                )
 
 
 def prometheus_multiproc_dir() -> tuple[str, bool]:

@@ -67,6 +67,7 @@ EVENTS = (
     "contact_unlocked",
     "sessions_revoked",
     "customers_imported",
+    "customers_exported",
     # The OpenID Provider (reason: the client id).
     "oidc_authorized",
     "oidc_token_issued",

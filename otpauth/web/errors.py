@@ -10,7 +10,7 @@ import logging
 import time
 
 import redis
-from flask import Flask, render_template, request
+from flask import Flask, has_request_context, render_template, request, session
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from limits.errors import StorageError
@@ -41,9 +41,20 @@ TITLES = {
 }
 
 
+CONSOLE = "/admin/"  # the ops console's pages: its own error page (English, no customer help)
+
+
+SIGNED_IN_UNAVAILABLE = _l(
+    "Your account pages are temporarily unavailable. Please try again in a few minutes."
+)
+
+
 def render_error(code: int, message: str | None = None, headers: dict | None = None) -> tuple:
-    """Our page for ``code``; codes without a page of their own use the 400 page's layout."""
+    """Our page for ``code``; codes without a page of their own use the 400 page's layout.
+    Under the console's path, the console's page."""
     template = f"errors/{code}.html" if code in PAGES else "errors/400.html"
+    if has_request_context() and f"{request.path}/".startswith(CONSOLE):
+        template = "admin/error.html"
     title = TITLES.get(code, _l("Error"))
     html = render_template(template, code=code, title=title, message=message)
     return html, code, headers or {}
@@ -93,7 +104,10 @@ def handle_unavailable(exc: Exception) -> tuple:
         request.path,
         type(exc).__name__,
     )
-    return render_error(503, None, {"Retry-After": "30"})
+    # "Nobody has been signed in" answers a sign-in; a customer already signed in (the
+    # cookie names a session) reads that their pages are down, not a false alarm.
+    message = str(SIGNED_IN_UNAVAILABLE) if session.get("_user_id") else None
+    return render_error(503, message, {"Retry-After": "30"})
 
 
 def handle_unexpected(exc: Exception) -> tuple:

@@ -30,7 +30,9 @@ RULES: dict[str, frozenset[str]] = {
     "admin.deactivate": ADMIN,
     "admin.reactivate": ADMIN,
     "admin.import_csv": ADMIN,
+    "admin.customers_export": ADMIN,
     "admin.staff": ADMIN,
+    "admin.staff_new": ADMIN,
     "admin.staff_deactivate": ADMIN,
     "admin.oidc_clients": ADMIN,
 }

@@ -35,7 +35,8 @@ def operations() -> Operations:
 def charts(stats: Stats, channel: str | None, fmt: str) -> list:
     """One chart per series for the chosen channel (all channels when None)."""
     labels = [b.strftime(fmt) for b in stats.buckets]
-    return [bar_chart(label, stats.row(label, channel), labels) for label in SERIES]
+    x_title = f"{stats.period.unit} ({current_app.config['DISPLAY_TIMEZONE']})"
+    return [bar_chart(label, stats.row(label, channel), labels, x_title) for label in SERIES]
 
 
 @bp.route("/")
