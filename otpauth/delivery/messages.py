@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext
@@ -53,15 +53,14 @@ def render(channel: str, kind: str, to: str, subject: str, context: dict) -> Mes
 
 
 def status_callback_url(code_id: str | None = None) -> str | None:
-    """Where Twilio reports a message's fate: our hook on PUBLIC_HOST, over HTTPS (the site
-    is served over TLS in production); None on localhost, which Twilio cannot reach.
+    """Where Twilio reports a message's fate: our hook under PUBLIC_URL (scheme, host and
+    port, like every link the app writes); None on loopback, which Twilio cannot reach.
 
     ``code_id``: the code the message carries, for a report that may bring a fallback
     (WhatsApp): ``?d=<id>``. Twilio signs the whole URL it was given, query included.
     """
-    c = current_app.config
-    host = c["PUBLIC_HOST"]
-    if not host or host in ("localhost", "127.0.0.1"):
+    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    if urlsplit(base).hostname in (None, "localhost", "127.0.0.1", "::1"):
         return None  # Twilio could not reach it
-    url = f"https://{host}/hooks/twilio/status"
+    url = f"{base}/hooks/twilio/status"
     return f"{url}?{urlencode({'d': code_id})}" if code_id else url
