@@ -33,7 +33,8 @@ messages: $(VENV)/.installed
 		--width 100
 	@echo "Now translate the empty msgstr entries, then: make translations"
 
-## run: migrate, add the demo customer, serve on http://127.0.0.1:5000 (codes print here)
+## run: migrate, add the demo customer, serve on http://localhost:5000 (codes print here)
+# Opened as localhost, not 127.0.0.1: browsers refuse an IP address as a passkey's RP ID.
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) customers create --name "Demo Household" --email test@example.com \
