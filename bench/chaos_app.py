@@ -15,7 +15,8 @@ class App:
     """gunicorn (deploy/gunicorn.conf.py, sync workers) and one RQ worker, in queue mode.
 
     A thread stands in for the worker's supervisor (systemd's ``Restart=always``): a worker
-    that exits, or is killed, is started again a second later, and counted.
+    that exits, or is killed, is started again a second later, and counted; unless restarts
+    are held (``kill_worker(hold=True)``) until ``release_worker``.
     """
 
     def __init__(self, env: dict, directory: Path, workers: int) -> None:
@@ -25,6 +26,7 @@ class App:
         self.worker: subprocess.Popen | None = None
         self.old_workers: list[subprocess.Popen] = []
         self.stopping = threading.Event()
+        self.held = threading.Event()  # the supervisor starts no worker while set
         self.supervisor = threading.Thread(target=self._supervise, daemon=True)
 
     def start(self) -> None:
@@ -41,6 +43,8 @@ class App:
 
     def _supervise(self) -> None:
         while not self.stopping.wait(0.2):
+            if self.held.is_set():
+                continue
             if self.worker is not None and self.worker.poll() is not None:
                 self.old_workers.append(self.worker)
                 if self.stopping.wait(1):
@@ -56,11 +60,17 @@ class App:
         assert self.web is not None
         return [pid for pid in group_members(self.web.pid) if pid != self.web.pid]
 
-    def kill_worker(self) -> None:
+    def kill_worker(self, hold: bool = False) -> None:
         """SIGKILL the RQ worker's own process (not its group: its children stay, if they do);
-        the supervisor starts a new one."""
+        the supervisor starts a new one (with ``hold``: once ``release_worker`` is called)."""
         assert self.worker is not None
+        if hold:
+            self.held.set()
         self.worker.kill()
+
+    def release_worker(self) -> None:
+        """Let the supervisor start a worker again."""
+        self.held.clear()
 
     def orphans(self) -> int:
         """Processes still alive in the groups of exited RQ workers (e.g. their scheduler)."""

@@ -25,6 +25,7 @@ from bench.chaos_client import Attempt
 from bench.chaos_sink import Sink
 
 NOT_SENT_EVENTS = ("otp_send_failed", "otp_send_skipped")
+NO_WORKER_SECONDS = 30  # issue 20: a killed worker shows in /healthz and /metrics by then
 
 
 @dataclass
@@ -47,10 +48,19 @@ class Figures:
     grace_seconds: float = 0.0
     orphans: int = 0
     worker_restarts: int = 0
+    # worker-kill: seconds from the SIGKILL until /healthz ("degraded", 0 workers) and
+    # /metrics (otpauth_queue_workers 0) said so; -1: not within 60 s; None: not measured
+    no_worker_health_seconds: float | None = None
+    no_worker_metric_seconds: float | None = None
     note: str = ""
 
     def passed(self) -> bool:
-        return self.wrong == 0 and self.unaccounted == 0
+        return self.wrong == 0 and self.unaccounted == 0 and self.no_worker_told()
+
+    def no_worker_told(self) -> bool:
+        """A dead worker shows in /healthz and /metrics within NO_WORKER_SECONDS (if measured)."""
+        told = (self.no_worker_health_seconds, self.no_worker_metric_seconds)
+        return all(s is None or 0 <= s <= NO_WORKER_SECONDS for s in told)
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -10,12 +10,13 @@ import os
 import signal
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import psycopg
 from sqlalchemy.engine import make_url
 
 from bench.chaos_app import App
+from bench.chaos_probe import NoWorkerWatch
 from bench.chaos_sink import Sink
 from bench.chaos_stack import RedisServer, SentinelGroup
 
@@ -29,6 +30,10 @@ class Stage:
     sink: Sink
     db_url: str
     scale: float
+    observed: dict[str, float] = field(default_factory=dict)  # figures of the fault itself
+
+
+NO_WORKER_LIMIT = 60  # seconds worker-kill keeps the worker down waiting for "no worker"
 
 
 def redis_restart(stage: Stage) -> str:
@@ -56,18 +61,30 @@ def sentinel_failover(stage: Stage) -> str:
 
 def postgres_restart(stage: Stage) -> str:
     """The machine's PostgreSQL is not ours to restart: terminate every backend of the app's
-    database instead (what the app sees of a restart: all its connections drop at once)."""
+    database instead, again and again for the length of a restart (2 s short, 10 s full):
+    what the app sees of one, its connections dropped, mid-query ones included, and the new
+    ones too until the server is back."""
     url = make_url(stage.db_url)
     if not url.drivername.startswith("postgresql"):
         return "skipped: needs --db postgresql"
     admin = url.set(drivername="postgresql", database="postgres")
+    down, ended = max(10 * stage.scale, 2), set()
     with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
-        rows = conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = %s AND pid <> pg_backend_pid()",
-            (url.database,),
-        ).fetchall()
-    return f"pg_terminate_backend on {len(rows)} backends (PostgreSQL itself not restarted)"
+        deadline = time.monotonic() + down
+        while time.monotonic() < deadline:
+            # In the select list, so it runs only on the rows the WHERE keeps (in the WHERE
+            # the planner may call it first, on every backend of the server).
+            rows = conn.execute(
+                "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid()",
+                (url.database,),
+            ).fetchall()
+            ended.update(pid for pid, _ in rows)
+            time.sleep(0.05)
+    return (
+        f"pg_terminate_backend on every backend for {down:.0f} s ({len(ended)} ended;"
+        " PostgreSQL itself not restarted)"
+    )
 
 
 def gunicorn_kill(stage: Stage) -> str:
@@ -81,11 +98,22 @@ def gunicorn_kill(stage: Stage) -> str:
 
 
 def worker_kill(stage: Stage) -> str:
-    """SIGKILL the RQ worker while the sink holds a message's answer (mid-send); the bench's
-    supervisor starts a new worker a second later."""
+    """SIGKILL the RQ worker while the sink holds a message's answer (mid-send); keep it down
+    until /healthz and /metrics both say there is no worker (at most ``NO_WORKER_LIMIT``
+    s), then the bench's supervisor starts a new one. The codes asked for meanwhile wait
+    in the queue: sent by the new worker, or audited."""
     mid_send = stage.sink.wait_mail(10)
-    stage.app.kill_worker()
-    return "SIGKILL worker " + ("mid-send" if mid_send else "(no send seen in 10 s)")
+    stage.app.kill_worker(hold=True)
+    killed_at = time.monotonic()
+    watch = NoWorkerWatch(stage.app.port)
+    watch.wait(killed_at, NO_WORKER_LIMIT)
+    stage.app.release_worker()
+    stage.observed.update(
+        no_worker_health_seconds=watch.health_seconds,
+        no_worker_metric_seconds=watch.metric_seconds,
+    )
+    how = "mid-send" if mid_send else "(no send seen in 10 s)"
+    return f"SIGKILL worker {how}; restarted once /healthz and /metrics said no worker"
 
 
 def smtp_down(stage: Stage) -> str:

@@ -56,6 +56,6 @@ def migrate(url: str) -> None:
     app = make_app(url)
     with app.app_context():
         upgrade()
-        from otpauth.extensions import db
+        from otpauth.platform.extensions import db
 
         db.engine.dispose()

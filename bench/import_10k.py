@@ -36,7 +36,7 @@ def main() -> None:
                 took = time.perf_counter() - started
                 print(f"{kind:<10} {args.rows} rows: {took:.2f} s  ({result.output.strip()[-40:]})")
                 with app.app_context():
-                    from otpauth.extensions import db
+                    from otpauth.platform.extensions import db
 
                     db.engine.dispose()
 

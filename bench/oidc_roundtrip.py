@@ -38,9 +38,9 @@ def build(url: str):  # noqa: ANN201
 
     from otpauth import create_app
     from otpauth.delivery import RecordingSender, delivery
-    from otpauth.extensions import db
-    from otpauth.models import Customer
     from otpauth.oidc import clients
+    from otpauth.platform.extensions import db
+    from otpauth.signin.models import Customer
 
     client = redis.Redis.from_url(url)
     client.flushdb()

@@ -69,8 +69,8 @@ def prepare_database(env: dict, count: int, prefix: str = "bench") -> None:
     flask = [str(ROOT / ".venv/bin/flask"), "--app", "wsgi"]
     subprocess.run([*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
     code = (
-        "from otpauth import create_app\nfrom otpauth.extensions import db\n"
-        "from otpauth.models import Customer\napp = create_app()\nwith app.app_context():\n"
+        "from otpauth import create_app\nfrom otpauth.platform.extensions import db\n"
+        "from otpauth.signin.models import Customer\napp = create_app()\nwith app.app_context():\n"
         f"    db.session.add_all([Customer(name=f'Bench {{i}}',"
         f" email=f'{prefix}-{{i}}@example.com',"
         f" customer_type='Household') for i in range({count})])\n    db.session.commit()\n"

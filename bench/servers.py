@@ -138,8 +138,8 @@ def prepare_database(env: dict, count: int) -> None:
     run = {"env": _environment(env), "cwd": ROOT, "check": True, "capture_output": True}
     subprocess.run([*flask, "db", "upgrade"], **run)  # type: ignore[arg-type]
     code = (
-        "from otpauth import create_app\nfrom otpauth.extensions import db\n"
-        "from otpauth.models import Customer\napp = create_app()\nwith app.app_context():\n"
+        "from otpauth import create_app\nfrom otpauth.platform.extensions import db\n"
+        "from otpauth.signin.models import Customer\napp = create_app()\nwith app.app_context():\n"
         "    db.session.execute(db.insert(Customer), [dict(name=f'Bench {i}', "
         f"email=f'bench-{{i}}@example.com', customer_type='Household') for i in range({count})])\n"
         "    db.session.commit()\n"

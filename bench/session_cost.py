@@ -52,14 +52,14 @@ def main() -> None:
     from flask_migrate import upgrade
 
     from otpauth import create_app
-    from otpauth.models import Customer
+    from otpauth.signin.models import Customer
     from tests.session_support import plant_session
 
     url = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "bench.sqlite")
     app = create_app({"DATABASE_URL": url, "REDIS_CLIENT": client, "RATELIMIT_ENABLED": False})
     with app.app_context():
         upgrade()
-        from otpauth.extensions import db
+        from otpauth.platform.extensions import db
 
         db.session.add(Customer(name="Bench", email="b@example.com", customer_type="Household"))
         db.session.commit()

@@ -44,8 +44,8 @@ def rows(n: int):  # noqa: ANN201
 
 
 def seed(app, n: int, kind: str) -> None:  # noqa: ANN001
-    from otpauth.extensions import db
-    from otpauth.models import AuthEvent
+    from otpauth.platform.extensions import db
+    from otpauth.signin.models import AuthEvent
 
     with app.app_context():
         if kind == "postgresql":
@@ -76,8 +76,8 @@ def seed(app, n: int, kind: str) -> None:  # noqa: ANN001
 
 
 def signed_in_client(app):  # noqa: ANN001, ANN201
-    from otpauth.extensions import db
-    from otpauth.models import Staff
+    from otpauth.platform.extensions import db
+    from otpauth.signin.models import Staff
 
     with app.app_context():
         staff = Staff(email="bench@ops.example.com", name="Bench", role="support")
@@ -118,7 +118,7 @@ def main() -> None:
             f"({len(warm)} runs)"
         )
         with app.app_context():
-            from otpauth.extensions import db
+            from otpauth.platform.extensions import db
 
             db.engine.dispose()
 

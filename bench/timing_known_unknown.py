@@ -184,9 +184,9 @@ def prepare_customers(env: dict, count: int) -> None:
     prepare_database(env, 0)  # the schema only
     code = (
         "from datetime import UTC, datetime\n"
-        "from otpauth import create_app\nfrom otpauth.extensions import db\n"
-        "from otpauth.models import Authenticator, Customer\n"
-        "from otpauth.otp.totp import new_secret, secret_box\n"
+        "from otpauth import create_app\nfrom otpauth.platform.extensions import db\n"
+        "from otpauth.signin.models import Authenticator, Customer\n"
+        "from otpauth.signin.otp.totp import new_secret, secret_box\n"
         "app = create_app()\nwith app.app_context():\n"
         f"    people = [Customer(name=f'Bench {{i}}', email=f'known-{{i}}@example.com',"
         f" phone=f'+9198765{{2 * i:05d}}', customer_type='Household') for i in range({count})]\n"

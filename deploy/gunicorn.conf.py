@@ -25,7 +25,7 @@ accesslog = "-"
 def on_starting(server) -> None:  # noqa: ANN001 - gunicorn's Arbiter
     """Warn at start when X-Forwarded-For is trusted but gunicorn is reachable directly."""
     import config
-    from otpauth.bindcheck import warn_if_exposed
+    from otpauth.platform.proxy_bind_check import warn_if_exposed
 
     try:
         hops = config.load()["TRUSTED_PROXIES"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from otpauth.extensions import db
-from otpauth.models import Authenticator, RecoveryCode, Staff
+from otpauth.platform.extensions import db
+from otpauth.signin.models import Authenticator, RecoveryCode, Staff
 from tests.admin_support import add_staff, sign_in
 
 

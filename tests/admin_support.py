@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 import re
 
-from otpauth.extensions import db
-from otpauth.models import Staff
+from otpauth.platform.extensions import db
+from otpauth.signin.models import Staff
 from tests.session_support import plant_session
 
 PASSWORD = "correct horse battery staple"
@@ -14,7 +14,7 @@ PASSWORD = "correct horse battery staple"
 
 @functools.cache
 def _hash(password: str) -> str:
-    from otpauth.admin.passwords import hash_password
+    from otpauth.web.admin.passwords import hash_password
 
     return hash_password(password)  # Argon2 is slow on purpose: once per test run
 

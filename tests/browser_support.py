@@ -95,8 +95,8 @@ def live_server(sqlite_url: str, live_settings: dict) -> Iterator[LiveServer]:
 
     from otpauth import create_app
     from otpauth.delivery import RecordingSender, delivery
-    from otpauth.extensions import db
-    from otpauth.models import AuthEvent, Customer
+    from otpauth.platform.extensions import db
+    from otpauth.signin.models import AuthEvent, Customer
 
     overrides = {
         "DATABASE_URL": sqlite_url,

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 import pytest
 
 import config
-from otpauth.extensions import limiter
+from otpauth.platform.extensions import limiter
 from tests import redis_claim
 
 # The tests own their environment: nothing from the developer's shell leaks in.
@@ -72,7 +72,7 @@ def written_audit() -> Iterator[None]:
     """Apps on the production profile spool their audit rows: write them before the next
     test empties the tables, so no test sees another's events."""
     yield
-    from otpauth.audit_writer import AuditWriter
+    from otpauth.signin.audit_writer import AuditWriter
 
     AuditWriter.flush_all()
 
@@ -142,7 +142,7 @@ def _migrate(url: str) -> None:
     app = create_app({"DATABASE_URL": url, "REDIS_CLIENT": fakeredis.FakeRedis()})
     with app.app_context():
         upgrade()
-        from otpauth.extensions import db
+        from otpauth.platform.extensions import db
 
         db.engine.dispose()
 
@@ -190,7 +190,7 @@ def settings() -> dict:
 def app(redis_client, database_url: str, settings: dict, tmp_path) -> Iterator:
     from otpauth import create_app
     from otpauth.delivery import RecordingSender, delivery
-    from otpauth.extensions import db
+    from otpauth.platform.extensions import db
 
     # Per-IP limits are on in every profile (Flask-Limiter's default); most tests drive many
     # requests from one address, so they are off here unless a test's settings turn them on.
@@ -257,7 +257,7 @@ class Sent(list):
 
 
 def _empty_tables(db) -> None:  # noqa: ANN001
-    from otpauth.models import Authenticator, AuthEvent, Customer, RecoveryCode
+    from otpauth.signin.models import Authenticator, AuthEvent, Customer, RecoveryCode
 
     # An authenticator left by an earlier test would belong to the next customer 1.
     db.session.query(RecoveryCode).delete()
@@ -292,8 +292,8 @@ def sms(app):
 @pytest.fixture
 def customer(app):
     """The demo customer: test@example.com / 9876543210 (+919876543210), Household."""
-    from otpauth.extensions import db
-    from otpauth.models import Customer
+    from otpauth.platform.extensions import db
+    from otpauth.signin.models import Customer
 
     with app.app_context():
         c = Customer(

@@ -46,8 +46,8 @@ class OidcServer:
         return code_in(self.senders["email"].messages[-1])
 
     def register(self, redirect_uris: list[str], **extra: Any) -> Any:
-        from otpauth.extensions import db
         from otpauth.oidc import clients
+        from otpauth.platform.extensions import db
 
         with self.app.app_context():
             created = clients.create("Portal", redirect_uris, **extra)
@@ -70,9 +70,9 @@ def oidc_server(sqlite_url: str, oidc_settings: dict) -> Iterator[OidcServer]:
 
     from otpauth import create_app
     from otpauth.delivery import RecordingSender, delivery
-    from otpauth.extensions import db
-    from otpauth.models import AuthEvent, Customer
     from otpauth.oidc.models import OidcKey
+    from otpauth.platform.extensions import db
+    from otpauth.signin.models import AuthEvent, Customer
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"

@@ -23,8 +23,8 @@ class Registered:
 
 def register(app, *, public: bool = False, first_party: bool = True, **extra) -> Registered:  # noqa: ANN001, ANN003
     """A client registered as ops would (``oidc.clients.create``)."""
-    from otpauth.extensions import db
     from otpauth.oidc import clients
+    from otpauth.platform.extensions import db
 
     with app.app_context():
         created = clients.create(
@@ -88,8 +88,8 @@ def exchange(http, client: Registered, code: str, verifier: str | None = None, *
 
 def forget_keys(app) -> None:  # noqa: ANN001
     """Drop the signing keys an earlier test's app made (under its own SECRET_KEY)."""
-    from otpauth.extensions import db
     from otpauth.oidc.models import OidcKey
+    from otpauth.platform.extensions import db
 
     with app.app_context():
         db.session.query(OidcKey).delete()

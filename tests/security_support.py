@@ -23,8 +23,8 @@ def production_app(monkeypatch: pytest.MonkeyPatch, redis_client: Any, database_
     """An app on the production profile, on the test's Redis and database, senders faked."""
     from otpauth import create_app
     from otpauth.delivery import RecordingSender
-    from otpauth.extensions import db
-    from otpauth.models import AuthEvent, Customer
+    from otpauth.platform.extensions import db
+    from otpauth.signin.models import AuthEvent, Customer
 
     monkeypatch.setenv("OTPAUTH_ENV", "production")
     overrides = {
@@ -54,7 +54,7 @@ def production_app(monkeypatch: pytest.MonkeyPatch, redis_client: Any, database_
 
 def dispose(app) -> None:
     """Close the app's database connections (an open one would warn in a later test)."""
-    from otpauth.extensions import db
+    from otpauth.platform.extensions import db
 
     with app.app_context():
         db.session.remove()
@@ -72,8 +72,8 @@ def https_client(app):
 
 def add_customer(app, **fields: Any) -> int:
     """Insert a customer and return its id."""
-    from otpauth.extensions import db
-    from otpauth.models import Customer
+    from otpauth.platform.extensions import db
+    from otpauth.signin.models import Customer
 
     values = {"name": "Asha Rao", "customer_type": "Household", **fields}
     with app.app_context():
@@ -105,8 +105,8 @@ def events(app, **where: Any) -> list:
     """The audit events, oldest first, optionally filtered by column values."""
     from sqlalchemy import select
 
-    from otpauth.extensions import db
-    from otpauth.models import AuthEvent
+    from otpauth.platform.extensions import db
+    from otpauth.signin.models import AuthEvent
 
     with app.app_context():
         query = select(AuthEvent).order_by(AuthEvent.id).filter_by(**where)

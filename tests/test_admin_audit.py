@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from otpauth.admin import stats
-from otpauth.extensions import db
-from otpauth.models import AuthEvent
-from otpauth.otp import hasher
+from otpauth.platform.extensions import db
+from otpauth.signin.models import AuthEvent
+from otpauth.signin.otp import hasher
+from otpauth.web.admin import stats
 
 pytest_plugins = ("tests.admin_fixtures",)
 NOW = datetime.now(UTC)

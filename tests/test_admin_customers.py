@@ -8,8 +8,8 @@ import io
 import pytest
 from sqlalchemy import select
 
-from otpauth.extensions import db
-from otpauth.models import AuthEvent, Customer
+from otpauth.platform.extensions import db
+from otpauth.signin.models import AuthEvent, Customer
 from tests.admin_support import token_on
 from tests.conftest import code_in
 

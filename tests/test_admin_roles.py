@@ -10,7 +10,7 @@ import io
 
 import pytest
 
-from otpauth.admin.roles import RULES
+from otpauth.web.admin.roles import RULES
 from tests.admin_support import add_staff, sign_in, token_on
 
 pytest_plugins = ("tests.admin_fixtures",)

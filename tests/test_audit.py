@@ -102,7 +102,7 @@ def test_hostile_user_agent_cannot_erase_the_trail(app, client, auth, customer, 
     ],
 )
 def test_printable_drops_control_characters_then_cuts(value, kept):
-    from otpauth.audit import printable
+    from otpauth.signin.audit import printable
 
     assert printable(value, 256) == kept
 
@@ -121,7 +121,7 @@ def test_hostile_forwarded_for_cannot_erase_the_trail(
 def test_a_failing_audit_write_is_logged_and_the_login_goes_on(
     app, client, auth, customer, outbox, monkeypatch, caplog
 ):
-    from otpauth.extensions import db
+    from otpauth.platform.extensions import db
 
     real_execute = db.session.execute
 
@@ -189,8 +189,8 @@ def _badges(page: str) -> list[str]:
 
 
 def test_each_login_proves_its_own_contact(app, client, auth, customer, outbox, sms):
-    from otpauth.extensions import db
-    from otpauth.models import Customer
+    from otpauth.platform.extensions import db
+    from otpauth.signin.models import Customer
 
     login(auth, outbox)
     assert _badges(client.get("/dashboard/").get_data(as_text=True)) == [
@@ -206,8 +206,8 @@ def test_each_login_proves_its_own_contact(app, client, auth, customer, outbox, 
 
 
 def test_a_failed_login_proves_nothing(app, auth, customer, outbox):
-    from otpauth.extensions import db
-    from otpauth.models import Customer
+    from otpauth.platform.extensions import db
+    from otpauth.signin.models import Customer
 
     auth.request()
     auth.verify(wrong(code_in(outbox[-1])))
@@ -220,7 +220,7 @@ def test_migrations_match_the_models(app):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from otpauth.extensions import db
+    from otpauth.platform.extensions import db
 
     with app.app_context(), db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), db.metadata)

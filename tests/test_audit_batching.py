@@ -14,7 +14,7 @@ LOGIN_EVENTS = ["otp_requested", "otp_queued", "otp_sent", "login"]
 
 def _inserts(app) -> list[str]:  # noqa: ANN001
     """Every INSERT into auth_events the app's engine runs from now on."""
-    from otpauth.extensions import db
+    from otpauth.platform.extensions import db
 
     seen: list[str] = []
     with app.app_context():
@@ -45,7 +45,7 @@ def test_a_refused_batch_is_logged_kept_and_written_later(
 ):
     from sqlalchemy import text
 
-    from otpauth import audit_writer
+    from otpauth.signin import audit_writer
 
     login(auth, outbox)  # the database refuses the batch:
     monkeypatch.setattr(audit_writer, "INSERT", text("INSERT INTO no_such_table VALUES (1)"))

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import func, select
 
 import config
-from otpauth import audit_writer
-from otpauth.audit_writer import AuditWriter
-from otpauth.extensions import db
-from otpauth.models import AuthEvent
+from otpauth.platform.extensions import db
+from otpauth.signin import audit_writer
+from otpauth.signin.audit_writer import AuditWriter
+from otpauth.signin.models import AuthEvent
 from tests.security_support import events, login
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,7 +26,8 @@ COUNT = 300
 CHILD = """
 import os, signal, sys, time
 import fakeredis
-from otpauth import audit, audit_spool, create_app
+from otpauth import create_app
+from otpauth.signin import audit, audit_spool
 url, spool, crash = sys.argv[1], sys.argv[2], sys.argv[3] == "crash"
 app = create_app({"DATABASE_URL": url, "REDIS_CLIENT": fakeredis.FakeRedis(),
                   "AUDIT_FLUSH_SECONDS": 3600, "AUDIT_SPOOL_DIR": spool})

@@ -16,9 +16,9 @@ from contextlib import ExitStack, contextmanager
 
 import pytest
 
-from otpauth.extensions import db
-from otpauth.models import Authenticator, RecoveryCode
-from otpauth.otp import codes, totp
+from otpauth.platform.extensions import db
+from otpauth.signin.models import Authenticator, RecoveryCode
+from otpauth.signin.otp import codes, totp
 from tests.conftest import Auth
 from tests.round_trips import command_names, round_trips
 from tests.security_support import add_customer

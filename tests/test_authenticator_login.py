@@ -60,7 +60,7 @@ def test_a_code_used_through_one_contact_is_refused_through_the_other(app, clien
 
 def _service_login(app, code: str, now: float) -> str:
     """Request by app for the demo contact and verify ``code`` at the injected time."""
-    from otpauth.auth import service
+    from otpauth.web.auth import service
 
     with app.test_request_context():
         issued = service.request_code("app", EMAIL)
@@ -80,7 +80,7 @@ def test_one_step_of_drift_each_way_is_accepted_two_are_not(app, customer):
 
 
 def test_recovery_code_signs_in_once(app, auth, customer):
-    from otpauth import audit
+    from otpauth.signin import audit
 
     _, codes = enrol(app, customer)
     request_app(auth)
@@ -138,8 +138,8 @@ def _flow(app, contact: str, code: str) -> tuple[int, str, int, str]:
 
 def test_every_contact_walks_the_same_path(app, customer, outbox, sms):
     """Enrolled, not enrolled, unknown: the same redirect, page and answer to a code."""
-    from otpauth.extensions import db
-    from otpauth.models import Customer
+    from otpauth.platform.extensions import db
+    from otpauth.signin.models import Customer
 
     with app.app_context():
         db.session.add(

@@ -118,7 +118,7 @@ def test_without_csrf_nothing_changes(app, signed_in, client, customer):
     response = client.post(PAGE, data={"code": hotp(secret, step_now())})
     assert response.status_code == 400
     with app.app_context():
-        from otpauth import authenticators
+        from otpauth.signin import authenticators
 
         assert authenticators.get("customer", customer) is None
 

@@ -38,7 +38,7 @@ def database_bytes(app, database_url: str) -> bytes:
         dump = subprocess.run(["pg_dump", "--data-only", plain], capture_output=True, check=True)
         return dump.stdout
     except (OSError, subprocess.CalledProcessError):
-        from otpauth.extensions import db
+        from otpauth.platform.extensions import db
 
         with app.app_context():
             rows = []
@@ -67,7 +67,7 @@ def test_secret_never_appears_in_the_database_or_redis(
     auth.request(EMAIL, "app")
     assert auth.verify(hotp(secret, step_now())).status_code == 302
     with app.app_context():
-        from otpauth.extensions import db
+        from otpauth.platform.extensions import db
 
         db.session.execute(text("SELECT 1"))  # make sure everything is written
         db.session.commit()
@@ -96,7 +96,7 @@ def _app_with_keys(app, database_url, redis_client, *keys: str):
 
 
 def _dispose(*apps) -> None:
-    from otpauth.extensions import db
+    from otpauth.platform.extensions import db
 
     for other in apps:
         with other.app_context():
@@ -105,8 +105,8 @@ def _dispose(*apps) -> None:
 
 
 def _token(app, customer: int) -> str:
-    from otpauth.extensions import db
-    from otpauth.models import Authenticator
+    from otpauth.platform.extensions import db
+    from otpauth.signin.models import Authenticator
 
     with app.app_context():
         return db.session.scalar(
@@ -118,7 +118,7 @@ def _token(app, customer: int) -> str:
 def test_rotation_re_encrypts_and_old_keys_decrypt_until_removed(
     app, customer, database_url, redis_client, settings
 ):
-    from otpauth import authenticators
+    from otpauth.signin import authenticators
 
     secret, _ = enrol(app, customer)
     before = _token(app, customer)
@@ -164,10 +164,10 @@ def test_redis_failing_mid_check_burns_no_recovery_code(app, customer, monkeypat
     """The recovery UPDATE waits for the Redis check; an outage there rolls it back."""
     import redis
 
-    from otpauth import authenticators
-    from otpauth.extensions import db
-    from otpauth.models import RecoveryCode
-    from otpauth.otp.store import OtpStore
+    from otpauth.platform.extensions import db
+    from otpauth.signin import authenticators
+    from otpauth.signin.models import RecoveryCode
+    from otpauth.signin.otp.store import OtpStore
 
     _, codes = enrol(app, customer)
 

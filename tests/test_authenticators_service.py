@@ -14,8 +14,8 @@ STEP = int(AT) // 30
 
 @pytest.fixture
 def staff_id(app):
-    from otpauth.extensions import db
-    from otpauth.models import AuthEvent, Staff
+    from otpauth.platform.extensions import db
+    from otpauth.signin.models import AuthEvent, Staff
 
     with app.app_context():
         member = Staff(email=f"{uuid.uuid4().hex[:8]}@ops.example", name="Op", role="support")
@@ -31,8 +31,8 @@ def staff_id(app):
 
 @pytest.fixture
 def enrolled(app, staff_id):
-    from otpauth import authenticators
-    from otpauth.otp.totp import new_secret
+    from otpauth.signin import authenticators
+    from otpauth.signin.otp.totp import new_secret
 
     secret = new_secret()
     with app.test_request_context():
@@ -47,9 +47,9 @@ def enrolled(app, staff_id):
 
 
 def test_enrolment_stores_only_encrypted_secret_and_hashed_codes(app, staff_id, enrolled):
-    from otpauth import authenticators
-    from otpauth.extensions import db
-    from otpauth.models import RecoveryCode
+    from otpauth.platform.extensions import db
+    from otpauth.signin import authenticators
+    from otpauth.signin.models import RecoveryCode
 
     secret, codes = enrolled
     with app.app_context():
@@ -61,7 +61,7 @@ def test_enrolment_stores_only_encrypted_secret_and_hashed_codes(app, staff_id, 
 
 
 def test_codes_drift_and_replay(app, staff_id, enrolled):
-    from otpauth import authenticators
+    from otpauth.signin import authenticators
 
     secret, _ = enrolled
     later = AT + 300  # ten steps on
@@ -77,7 +77,7 @@ def test_codes_drift_and_replay(app, staff_id, enrolled):
 
 
 def test_recovery_codes_are_single_use_and_removal(app, staff_id, enrolled):
-    from otpauth import audit, authenticators
+    from otpauth.signin import audit, authenticators
 
     _, codes = enrolled
     with app.test_request_context():
@@ -100,7 +100,7 @@ def test_recovery_codes_are_single_use_and_removal(app, staff_id, enrolled):
 
 @pytest.mark.parametrize("settings", [{"OTP_MAX_FAILURES_PER_DAY": 3}])
 def test_a_locked_owner_burns_no_recovery_code(app, staff_id, enrolled, settings):
-    from otpauth import authenticators
+    from otpauth.signin import authenticators
 
     secret, codes = enrolled  # enrolment already spent one wrong guess
     with app.test_request_context():

@@ -27,9 +27,9 @@ def live_settings() -> dict:
 @pytest.fixture
 def staff_token(live_server) -> str:
     """A new admin's setup token (no staff left from earlier tests on the shared database)."""
-    from otpauth.admin import accounts
-    from otpauth.extensions import db
-    from otpauth.models import Authenticator, RecoveryCode, Staff
+    from otpauth.platform.extensions import db
+    from otpauth.signin.models import Authenticator, RecoveryCode, Staff
+    from otpauth.web.admin import accounts
 
     with live_server.app.app_context():
         for model in (RecoveryCode, Authenticator, Staff):
@@ -44,8 +44,8 @@ def seed_history(live_server) -> None:  # noqa: ANN001
     import random
     from datetime import UTC, datetime, timedelta
 
-    from otpauth.extensions import db
-    from otpauth.models import AuthEvent
+    from otpauth.platform.extensions import db
+    from otpauth.signin.models import AuthEvent
 
     rng, now = random.Random(11), datetime.now(UTC)
     kinds = ["otp_requested"] * 5 + ["otp_sent"] * 5 + ["login"] * 4 + ["otp_verify_failed"]
@@ -120,8 +120,8 @@ def test_console_pages_pass_axe(live_server, new_page, axe, staff_token, width):
 
     client = live_server.app.test_client()
     with live_server.app.app_context():
-        from otpauth.extensions import db
-        from otpauth.models import Staff
+        from otpauth.platform.extensions import db
+        from otpauth.signin.models import Staff
 
         staff_id = db.session.query(Staff.id).scalar()
     sign_in(client, staff_id)

@@ -79,7 +79,7 @@ def test_success(live_server, page, lang, shoot_page):
 
 
 def test_expired_code(live_server, page, lang):
-    from otpauth.otp import hasher, otp_store
+    from otpauth.signin.otp import hasher, otp_store
 
     you = Customer(page, live_server, lang)
     you.start()

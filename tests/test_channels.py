@@ -3,14 +3,16 @@ test the channel string ask it instead."""
 
 from __future__ import annotations
 
+import ast
 import os
+from pathlib import Path
 
 import pytest
 
-from otpauth import channels
-from otpauth.channels import CHANNELS, Channel
-from otpauth.contacts import InvalidContact
-from otpauth.models import Customer
+from otpauth.signin import channels
+from otpauth.signin.channels import CHANNELS, Channel
+from otpauth.signin.contacts import InvalidContact
+from otpauth.signin.models import Customer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -118,3 +120,59 @@ def test_request_without_a_channel_picks_it_from_the_contact(
 def test_request_form_offers_the_app(client):
     html = client.get("/otp/request/").get_data(as_text=True)
     assert 'value="app"' in html and "Authenticator app" in html
+
+
+# Comparisons with a channel's name that are not about a channel: path -> (code, reason).
+NOT_A_CHANNEL = {
+    "otpauth/oidc/claims.py": ("'email' in scopes", "an OpenID Connect scope, not a channel"),
+}
+
+
+def channel_literal_comparisons(source: str) -> list[str]:
+    """Each comparison of ``source`` with a channel's name written as a string literal."""
+
+    def names_a_channel(node: ast.expr) -> bool:
+        if isinstance(node, ast.Tuple | ast.List | ast.Set):
+            return any(names_a_channel(e) for e in node.elts)
+        return isinstance(node, ast.Constant) and node.value in CHANNELS
+
+    return [
+        ast.unparse(node)
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Compare)
+        and any(map(names_a_channel, [node.left, *node.comparators]))
+    ]
+
+
+def test_only_the_registry_compares_with_a_channel_name():
+    """A new channel is one entry in ``channels``: no module tests ``== "sms"`` by itself."""
+    package = Path(__file__).resolve().parent.parent / "otpauth"
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        where = path.relative_to(package.parent).as_posix()
+        if where == "otpauth/signin/channels.py":
+            continue
+        allowed = NOT_A_CHANNEL.get(where, ("", ""))[0]
+        found += [
+            f"{where}: {c}" for c in channel_literal_comparisons(path.read_text()) if c != allowed
+        ]
+    assert found == []
+
+
+def test_the_channel_check_finds_a_comparison():
+    source = 'if choice == "email" or channel in ("sms", "app") or x != "web":\n    pass\n'
+    assert channel_literal_comparisons(source) == [
+        "choice == 'email'",
+        "channel in ('sms', 'app')",
+    ]
+
+
+def test_a_backend_without_a_sender_is_a_config_error(app):
+    """The sender comes from the backends table: an unknown one never falls through to Twilio."""
+    from config import ConfigError
+    from otpauth.delivery.backends import BACKENDS, build_sender
+
+    app.config["SMS_BACKEND"] = "carrier-pigeon"
+    with pytest.raises(ConfigError, match="SMS_BACKEND='carrier-pigeon' must be one of"):
+        build_sender(app, "sms")
+    assert set(BACKENDS) == {"console", "smtp", "twilio"}

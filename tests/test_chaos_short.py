@@ -1,6 +1,7 @@
 """bench/chaos.py --short: every scenario (Redis restarted empty, Sentinel failover, all
 PostgreSQL backends terminated, a gunicorn worker and the RQ worker SIGKILLed, the SMTP
-provider down) ends with no wrong login and no issued code unaccounted for.
+provider down) ends with no wrong login and no issued code unaccounted for; and a SIGKILLed
+worker shows as "no worker" in /healthz and /metrics within 30 s.
 
 One run of the short suite (about 2-3 minutes on 2 cores) serves every test here; each
 scenario is judged on its own. It needs PostgreSQL (TEST_DATABASE_URL: the suite creates
@@ -21,27 +22,15 @@ from tests.conftest import IN_CI, TEST_DATABASE_URL
 from tests.redis_cluster import require_redis_server
 
 ROOT = Path(__file__).resolve().parent.parent
-# Remove these marks once issue 20's delivery work is merged. On the tree this test was
-# written on (29d2905): the jobs queued or held when Redis loses its data are neither sent
-# nor audited (redis-restart, sentinel-failover: the worker also quits on the outage), and
-# a job whose SQL connection is terminated mid-job fails without a retry or an audit row
-# (postgres-restart, when the termination hits a job). Not strict: each loss depends on
-# timing, so a lucky run may pass.
-LOST_WITH_REDIS = pytest.mark.xfail(
-    reason="issue 20: jobs lost with Redis's data are not yet audited as lost", strict=False
-)
-LOST_WITH_SQL = pytest.mark.xfail(
-    reason="issue 20: a job whose SQL connection dies is neither retried nor audited",
-    strict=False,
-)
 SCENARIOS = [
-    pytest.param("redis-restart", marks=LOST_WITH_REDIS),
-    pytest.param("sentinel-failover", marks=LOST_WITH_REDIS),
-    pytest.param("postgres-restart", marks=LOST_WITH_SQL),
+    "redis-restart",
+    "sentinel-failover",
+    "postgres-restart",
     "gunicorn-kill",
     "worker-kill",
     "smtp-down",
 ]
+NO_WORKER_SECONDS = 30  # issue 20: a killed worker shows in /healthz and /metrics by then
 
 
 @pytest.fixture(scope="module")
@@ -69,3 +58,9 @@ def test_nothing_wrong_nothing_lost(figures: dict[str, dict], scenario: str) -> 
     assert found["issued"] > 0, found
     assert found["wrong"] == 0, found
     assert found["unaccounted"] == 0, found
+
+
+def test_a_killed_worker_shows_in_healthz_and_metrics_within_30_s(figures: dict[str, dict]) -> None:
+    found = figures["worker-kill"]
+    assert 0 <= found["no_worker_health_seconds"] <= NO_WORKER_SECONDS, found
+    assert 0 <= found["no_worker_metric_seconds"] <= NO_WORKER_SECONDS, found

@@ -12,9 +12,9 @@ from email import message_from_bytes, policy
 import pytest
 from flask import render_template_string
 
-from otpauth.auth.forms import RequestForm, VerifyForm
 from otpauth.delivery import DeliveryError, Message
 from otpauth.delivery.smtp import mime_bytes
+from otpauth.web.auth.forms import RequestForm, VerifyForm
 
 
 def test_form_fields_render_as_before(app):
@@ -49,7 +49,7 @@ def test_page_translations_escape_and_format_like_jinja(app):
 def test_forced_locale_gets_its_own_catalog(app):
     from flask_babel import force_locale
 
-    from otpauth.catalog import gettext
+    from otpauth.platform.catalog import gettext
 
     with app.test_request_context("/?lang=hi"):
         hindi = gettext("Sign in")
@@ -128,7 +128,7 @@ def _lines(part) -> str:
 
 
 def test_page_strings_without_variables_are_worked_out_once_per_language(app):
-    from otpauth.catalog import _WITHOUT_VARIABLES, translations
+    from otpauth.platform.catalog import _WITHOUT_VARIABLES, translations
 
     source = "{{ _('Sign in') }}|{{ _('100%% sure') }}"
     with app.test_request_context("/?lang=hi"):

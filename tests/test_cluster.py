@@ -58,7 +58,7 @@ def settings() -> dict:
 def app(cluster: Cluster, db_url: str, settings: dict, script_calls: list) -> Iterator:
     from otpauth import create_app
     from otpauth.delivery import RecordingSender
-    from otpauth.extensions import db, limiter
+    from otpauth.platform.extensions import db, limiter
 
     # The migrating app (db_url) left its embedded pool in the global limiter's options.
     limiter._storage_options.clear()
@@ -74,7 +74,7 @@ def app(cluster: Cluster, db_url: str, settings: dict, script_calls: list) -> It
             "sms": RecordingSender(),
         }
         _empty_tables(db)
-        from otpauth.models import Customer
+        from otpauth.signin.models import Customer
 
         db.session.add(
             Customer(
@@ -130,7 +130,7 @@ def test_success_on_the_cluster(app, auth, outbox, script_calls):
     assert response.headers["Location"] == "/dashboard/"
     assert "Asha Rao" in auth.client.get("/dashboard/").get_data(as_text=True)
     # The store's scripts ran with all of one contact's keys: the slot is the hash tag's.
-    from otpauth.otp.store import OtpStore
+    from otpauth.signin.otp.store import OtpStore
 
     store_calls = [keys for keys in script_calls if keys and keys[0].startswith("otp:")]
     assert len(store_calls) == 2  # one issue, one verify: one round trip each
@@ -197,8 +197,8 @@ def test_session_revoke_on_the_cluster(app, outbox):
 
 
 def test_authenticator_login_on_the_cluster(app, auth, outbox):
-    from otpauth.extensions import db
-    from otpauth.models import Authenticator, Customer, RecoveryCode
+    from otpauth.platform.extensions import db
+    from otpauth.signin.models import Authenticator, Customer, RecoveryCode
 
     with app.app_context():
         db.session.query(RecoveryCode).delete()

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 import config
 from config import ConfigError
+from settings_table import SETTINGS
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROD = {
@@ -144,3 +148,49 @@ def test_gunicorn_stops_on_a_bad_setting_instead_of_respawning_workers():
     assert result.returncode != 0
     assert "OTP_MAX_ATTEMPTS='0' must be at least 1" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def readme_settings_tables() -> tuple[set[str], set[str]]:
+    """The names in README's two settings tables: the environment's, and the code's."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
+    environment, fixed = section.split("\nSet by the code, not read from the environment", 1)
+
+    def first_column_names(text: str) -> set[str]:
+        rows = [line.split("|")[1] for line in text.splitlines() if line.startswith("| ")]
+        return {name for row in rows for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row)}
+
+    return first_column_names(environment) - {"OTPAUTH_ENV"}, first_column_names(fixed)
+
+
+def test_readme_documents_every_setting_and_no_other():
+    """One table (settings_table.py) defines every setting; README lists each, no more."""
+    environment, fixed = readme_settings_tables()
+    assert environment == set(config.PARSERS)
+    assert fixed == {s.name for s in SETTINGS if s.parse is None}
+
+
+def test_every_profile_default_comes_from_the_table():
+    for name, profile in config.PROFILES.items():
+        assert vars(profile) == {s.name: s.value(name) for s in SETTINGS}
+    assert len({s.name for s in SETTINGS}) == len(SETTINGS)  # each setting once
+
+
+def test_no_module_defaults_a_setting_of_its_own():
+    """No ``app.config.setdefault`` nor ``app.testing`` branch in the package: the profiles
+    (and a test's overrides) say what a setting is."""
+    package = Path(__file__).resolve().parent.parent / "otpauth"
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr == "testing":
+                found.append(f"{path.name}:{node.lineno} .testing")
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "setdefault"
+                and isinstance(node.func.value, ast.Attribute)
+                and node.func.value.attr == "config"
+            ):
+                found.append(f"{path.name}:{node.lineno} config.setdefault")
+    assert found == []

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from otpauth.csv_cells import guarded, unguarded
-from otpauth.extensions import db
-from otpauth.models import AuthEvent, Customer
+from otpauth.platform.csv_cells import guarded, unguarded
+from otpauth.platform.extensions import db
+from otpauth.signin.models import AuthEvent, Customer
 
 GOOD = "name,email,phone,type\nOne,one@example.com,,Household\nTwo,,98765 11111,commercial\n"
 MIXED = (

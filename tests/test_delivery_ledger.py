@@ -12,13 +12,13 @@ from datetime import timedelta
 
 import redis
 
-from otpauth import audit, customers
 from otpauth.delivery import SendJob
 from otpauth.delivery.ledger import LOCK_KEY, Sweeper, elected, sweep
 from otpauth.delivery.policy import Outcome, deliver
 from otpauth.delivery.pulse import QuietOutages
-from otpauth.extensions import db
-from otpauth.models import Customer, utcnow
+from otpauth.platform.extensions import db
+from otpauth.signin import audit, customers
+from otpauth.signin.models import Customer, utcnow
 
 pytest_plugins = ("tests.delivery_fixtures",)
 

@@ -12,10 +12,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from rq.job import Job
 
-from otpauth import audit
 from otpauth.delivery import SendJob
 from otpauth.delivery.jobs import failure_count
 from otpauth.delivery.queue import enqueue, get_queue
+from otpauth.signin import audit
 
 pytest_plugins = ("tests.delivery_fixtures",)
 # Queue mode needs a Redis the worker can reach; the embedded one is refused (test_refusals).

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from otpauth import audit
 from otpauth.delivery import DeliveryError, Message
+from otpauth.signin import audit
 
 pytest_plugins = ("tests.delivery_fixtures",)
 

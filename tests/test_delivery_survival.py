@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 from rq.scheduler import RQScheduler
 
-from otpauth import audit
 from otpauth.delivery.ledger import sweep
 from otpauth.delivery.pulse import Outage, Pulse
 from otpauth.delivery.queue import LIVE_SECONDS, beat, get_queue, queue_stats
 from otpauth.delivery.worker import build_worker
+from otpauth.signin import audit
 from tests.conftest import TEST_REDIS_URL
 from tests.redis_server import RedisServer
 from tests.test_delivery_ledger import later

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from otpauth import audit
 from otpauth.delivery import DeliveryError, Message
 from otpauth.delivery.twilio_sms import TwilioSender
+from otpauth.signin import audit
 from tests.twilio_standin import TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, StandInHttpClient
 
 pytest_plugins = ("tests.delivery_fixtures",)

@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
-from otpauth.bindcheck import exposed_binds, is_local_bind, warn_if_exposed
-from otpauth.client_ip import MALFORMED, network_of
+from otpauth.platform.client_ip import MALFORMED, network_of
+from otpauth.platform.proxy_bind_check import exposed_binds, is_local_bind, warn_if_exposed
 from tests.security_support import csrf_token
 
 SPELLINGS = ["2001:DB8:1:1::1", "2001:db8:1:1:0:0:0:1", "[2001:db8:1:1::1]", "2001:db8:1:1::1"]

@@ -61,7 +61,7 @@ def test_another_process_adds_up(app, client):
     """The worker and each gunicorn worker write their own files; /metrics sums them."""
     before = value(scrape(client), "otpauth_events_total", channel="sms", event="otp_delivered")
     code = (
-        "from otpauth import metrics\n"
+        "from otpauth.platform import metrics\n"
         "for _ in range(3): metrics.count_event('otp_delivered', 'sms')"
     )
     env = {**os.environ, "PYTHONPATH": ROOT}  # same PROMETHEUS_MULTIPROC_DIR, set on import

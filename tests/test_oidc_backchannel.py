@@ -61,7 +61,7 @@ def _check_logout_token(client, token: str, rp, id_token: str) -> None:  # noqa:
 
 
 def test_logout_sends_a_signed_logout_token(app, client, auth, outbox, customer, receiver):
-    from otpauth import audit
+    from otpauth.signin import audit
 
     box, uri = receiver
     rp, body = _tokens_for(app, client, auth, outbox, uri)
@@ -93,9 +93,9 @@ def test_signing_out_another_browser_notifies_its_clients(
 def test_deactivation_notifies_and_a_session_without_tokens_sends_nothing(
     app, client, auth, outbox, customer, receiver
 ):
-    from otpauth.customers import deactivate
-    from otpauth.extensions import db
-    from otpauth.models import Customer
+    from otpauth.platform.extensions import db
+    from otpauth.signin.customers import deactivate
+    from otpauth.signin.models import Customer
 
     box, uri = receiver
     register(app, backchannel_logout_uri=uri)
@@ -111,8 +111,8 @@ def test_deactivation_notifies_and_a_session_without_tokens_sends_nothing(
 
 
 def test_a_failing_client_is_retried_then_audited(app, client, auth, outbox, customer, receiver):
-    from otpauth import audit
     from otpauth.oidc.backchannel import ATTEMPTS
+    from otpauth.signin import audit
 
     box, uri = receiver
     box.status = 503

@@ -26,8 +26,8 @@ def _create(runner, *extra: str):  # noqa: ANN202
 
 
 def test_create_shows_the_secret_once_and_stores_only_its_hash(app, runner):
-    from otpauth import audit
     from otpauth.oidc import clients
+    from otpauth.signin import audit
 
     client_id, secret = _create(runner)
     assert secret and len(secret) >= 43

@@ -148,7 +148,7 @@ def _refresh(client, public, token):  # noqa: ANN001
 
 
 def test_a_refresh_token_reused_after_rotation_revokes_the_family(app, client, signed_in):
-    from otpauth import audit
+    from otpauth.signin import audit
 
     public = register(app, public=True)
     verifier, challenge = pkce()
@@ -170,8 +170,8 @@ def test_a_refresh_token_reused_after_rotation_revokes_the_family(app, client, s
 
 
 def test_tokens_die_when_the_customer_is_deactivated(app, client, signed_in):
-    from otpauth.extensions import db
-    from otpauth.models import Customer
+    from otpauth.platform.extensions import db
+    from otpauth.signin.models import Customer
 
     public = register(app, public=True)
     verifier, challenge = pkce()
@@ -204,7 +204,7 @@ def test_prompt_login_sends_a_signed_in_customer_to_sign_in_again(client, rp, si
 
 
 def test_max_age_older_than_the_sign_in_sends_to_sign_in(app, client, rp, auth, outbox, customer):
-    from otpauth.sessions import session_store
+    from otpauth.signin.sessions import session_store
 
     with app.app_context():
         store = session_store()

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from otpauth.extensions import db
-from otpauth.models import AuthEvent
-from otpauth.otp import hasher
+from otpauth.platform.extensions import db
+from otpauth.signin.models import AuthEvent
+from otpauth.signin.otp import hasher
 from tests.admin_support import add_staff
 
 pytest_plugins = ("tests.admin_fixtures",)

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from otpauth.otp.codes import Hasher, decoy_hash, generate_code
-from otpauth.otp.store import KEEP_CUSTOMER, Limits, OtpStore
+from otpauth.signin.otp.codes import Hasher, decoy_hash, generate_code
+from otpauth.signin.otp.store import KEEP_CUSTOMER, Limits, OtpStore
 from tests.conftest import require_real_redis
 
 LIMITS = Limits(

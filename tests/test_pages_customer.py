@@ -186,7 +186,7 @@ def test_no_countdown_without_a_cooldown(client, auth, customer, settings):
     ],
 )
 def test_wait_in_words(app, seconds, words):
-    from otpauth.i18n import wait_in_words
+    from otpauth.platform.i18n import wait_in_words
 
     with app.test_request_context("/"):
         assert wait_in_words(seconds) == words
@@ -236,8 +236,8 @@ def _login(auth, outbox) -> None:  # noqa: ANN001
 
 @pytest.mark.parametrize("settings", [{"OTP_RESEND_COOLDOWN_SECONDS": 0}])
 def test_previous_sign_in_is_the_one_before_this_one(app, client, auth, customer, outbox, settings):
-    from otpauth.extensions import db
-    from otpauth.models import AuthEvent
+    from otpauth.platform.extensions import db
+    from otpauth.signin.models import AuthEvent
 
     _login(auth, outbox)
     first = client.get("/dashboard/").get_data(as_text=True)
@@ -258,7 +258,7 @@ def test_previous_sign_in_is_the_one_before_this_one(app, client, auth, customer
     "settings", [{"OTP_RESEND_COOLDOWN_SECONDS": 0, "DISPLAY_TIMEZONE": "Europe/London"}]
 )
 def test_times_follow_display_timezone(app, client, auth, customer, outbox, settings):
-    from otpauth.i18n import local_time
+    from otpauth.platform.i18n import local_time
 
     with app.test_request_context("/"):
         assert local_time(datetime(2026, 7, 1, 6, 30)) == "1 Jul 2026, 7:30 AM"
@@ -299,8 +299,8 @@ def test_pages_say_their_language_and_what_they_vary_on(client):
 
 
 def test_translated_text_still_escapes_what_it_carries(app, client, auth, customer, outbox):
-    from otpauth.extensions import db
-    from otpauth.models import Customer
+    from otpauth.platform.extensions import db
+    from otpauth.signin.models import Customer
 
     with app.app_context():
         db.session.get(Customer, customer).name = "<script>alert(1)</script>"

@@ -10,8 +10,8 @@ import pytest
 
 import config
 from config import ConfigError
-from otpauth.redis import limiter_storage
-from otpauth.redis_urls import RedisTarget, parse
+from otpauth.platform.redis import limiter_storage
+from otpauth.platform.redis_urls import RedisTarget, parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -168,7 +168,7 @@ def test_ops_application_limit_counts_every_page(app, client, customer, settings
 
 def _spy_on_limit_passes(monkeypatch) -> list[bool]:  # noqa: ANN001
     """Whether each of Flask-Limiter's limit resolutions was its before-request pass."""
-    from otpauth.extensions import limiter
+    from otpauth.platform.extensions import limiter
 
     passes: list[bool] = []
     resolve = limiter.limit_manager.resolve_limits

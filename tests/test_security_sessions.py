@@ -95,8 +95,8 @@ def test_session_without_login_time_is_not_trusted(app, client, customer):
 
 
 def test_deactivated_customer_is_logged_out(app, client, auth, customer, outbox):
-    from otpauth.extensions import db
-    from otpauth.models import Customer
+    from otpauth.platform.extensions import db
+    from otpauth.signin.models import Customer
 
     login(auth, outbox)
     with app.app_context():

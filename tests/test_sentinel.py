@@ -96,8 +96,8 @@ def sentinel() -> Iterator[Sentinel]:
 def app(sentinel: Sentinel, request: pytest.FixtureRequest) -> Iterator:
     from otpauth import create_app
     from otpauth.delivery import RecordingSender
-    from otpauth.extensions import db, limiter
-    from otpauth.models import Customer
+    from otpauth.platform.extensions import db, limiter
+    from otpauth.signin.models import Customer
 
     url = request.getfixturevalue("postgres_url" if TEST_DATABASE_URL else "sqlite_url")
     limiter._storage_options.clear()  # the migrating app's embedded pool, left behind

@@ -82,8 +82,8 @@ def test_another_customers_session_id_does_not_match_the_user_id(app, client, cu
 
 
 def test_deactivation_ends_every_session_at_once(app, client, auth, customer, outbox):
-    from otpauth.extensions import db
-    from otpauth.models import Customer
+    from otpauth.platform.extensions import db
+    from otpauth.signin.models import Customer
 
     login(auth, outbox)
     other = app.test_client()
@@ -97,8 +97,8 @@ def test_deactivation_ends_every_session_at_once(app, client, auth, customer, ou
 
 
 def test_a_staff_session_does_not_open_customer_pages(app, customer):
-    from otpauth.extensions import db
-    from otpauth.models import Staff
+    from otpauth.platform.extensions import db
+    from otpauth.signin.models import Staff
 
     with app.app_context():
         db.session.query(Staff).delete()

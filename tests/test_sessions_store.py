@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from otpauth.sessions.store import Limits, SessionStore
+from otpauth.signin.sessions.store import Limits, SessionStore
 from tests.conftest import require_real_redis
 
 LIMITS = {"customer": Limits(idle=1800, lifetime=28800), "staff": Limits(idle=900, lifetime=3600)}
@@ -200,3 +200,17 @@ def test_real_server_expires_idle_and_old_sessions(real_redis):
     assert real_redis.exists(f"sess:{{u:customer:7}}:{busy.rsplit(':', 1)[1]}") == 0
     assert store.get(idle) is None and store.get(busy) is None
     assert store.list("customer", 7) == []
+
+
+def test_a_login_prunes_index_entries_of_sessions_that_idled_out(store, redis_client):
+    """An idled-out session's hash is gone but its index entry would stay for the whole
+    lifetime: the next login removes it (the soak's Redis growth, docs/RELIABILITY.md)."""
+    first = store.create("customer", 7, ip=None, user_agent=None)
+    second = store.create("customer", 7, ip=None, user_agent=None)
+    index = "sess:{u:customer:7}:index"
+    gone = [k for k in redis_client.keys("sess:{u:customer:7}:*") if not k.endswith(b"index")]
+    assert len(gone) == 2 and redis_client.zcard(index) == 2
+    redis_client.delete(gone[0])  # as Redis does when the idle TTL runs out
+    store.create("customer", 7, ip=None, user_agent=None)
+    assert redis_client.zcard(index) == 2  # the live one and the new one
+    assert sum(store.get(s) is not None for s in (first, second)) == 1

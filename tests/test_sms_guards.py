@@ -11,8 +11,8 @@ import threading
 
 import pytest
 
-from otpauth.challenge import challenges
 from otpauth.delivery.gates import Gates, hour_now
+from otpauth.signin.challenge import challenges
 from tests.conftest import Auth, csrf_token, drain
 from tests.security_support import add_customer, events, notice
 from tests.test_challenge import CHEAP, solve

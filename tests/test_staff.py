@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from otpauth.admin import passwords
-from otpauth.extensions import db
-from otpauth.models import AuthEvent, Staff, utcnow
+from otpauth.platform.extensions import db
+from otpauth.signin.models import AuthEvent, Staff, utcnow
+from otpauth.web.admin import passwords
 from tests.admin_support import PASSWORD, add_staff, token_on
 
 pytest_plugins = ("tests.admin_fixtures",)

@@ -8,9 +8,9 @@ import threading
 
 import pytest
 
-from otpauth.admin import hash_slots
-from otpauth.admin.passwords import problem
-from otpauth.redis import get_redis
+from otpauth.platform.redis import get_redis
+from otpauth.web.admin import hash_slots
+from otpauth.web.admin.passwords import problem
 from tests.admin_support import PASSWORD, add_staff, token_on
 from tests.test_staff_flow import LINK, SECRET
 

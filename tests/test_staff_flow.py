@@ -8,8 +8,8 @@ import time
 import pyotp
 from sqlalchemy import select
 
-from otpauth.extensions import db
-from otpauth.models import AuthEvent, Staff
+from otpauth.platform.extensions import db
+from otpauth.signin.models import AuthEvent, Staff
 from tests.admin_support import PASSWORD, token_on
 
 pytest_plugins = ("tests.admin_fixtures",)

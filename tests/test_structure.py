@@ -9,6 +9,7 @@ library names known to be undocumented.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "otpauth"
@@ -152,3 +153,149 @@ class Own:
     def _helper(self): ...
 """
     assert private_library_names(source) == []
+
+
+# --- Layers (issue 21): imports run one way, with no cycle and no import in a function body.
+
+# Lower layers never import higher ones; layers of one rank never import each other.
+LAYERS = {"platform": 1, "signin": 2, "delivery": 3, "oidc": 3, "web": 4, "cli": 5}
+TOP = 6  # otpauth/__init__.py: create_app wires every layer
+# Function-local imports allowed: only optional dependencies, "path:module" -> the reason.
+OPTIONAL_IMPORTS: dict[str, str] = {}
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return found
+
+
+def _resolve(module: str, is_package: bool, node: ast.ImportFrom) -> str:
+    if node.level == 0:
+        return node.module or ""
+    base = module.split(".") if is_package else module.split(".")[:-1]
+    base = base[: len(base) - (node.level - 1)]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
+def _imports(module: str, path: Path, known: set[str]) -> list[tuple[ast.stmt, str]]:
+    """Each import statement of ``module`` with the package module it loads."""
+    found: list[tuple[ast.stmt, str]] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [(node, a.name) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = _resolve(module, path.name == "__init__.py", node)
+            for alias in node.names:
+                name = f"{base}.{alias.name}"
+                found.append((node, name if name in known else base))
+    return found
+
+
+def import_graph() -> dict[str, set[str]]:
+    """module -> the package modules it imports (a name from a package: the package)."""
+    modules = _modules()
+    return {
+        module: {t for _, t in _imports(module, path, set(modules)) if t in modules and t != module}
+        for module, path in modules.items()
+    }
+
+
+def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The graph's cycles: strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = stack[stack.index(v) :]
+            del stack[stack.index(v) :]
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return cycles
+
+
+def layer_of(module: str) -> tuple[str, int]:
+    parts = module.split(".")
+    if len(parts) == 1:
+        return "otpauth", TOP
+    assert parts[1] in LAYERS, f"{module} is in no layer: put it in one of {sorted(LAYERS)}"
+    return parts[1], LAYERS[parts[1]]
+
+
+def test_the_package_has_no_import_cycle():
+    assert strongly_connected(import_graph()) == []
+
+
+def test_the_cycle_check_finds_a_cycle():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert strongly_connected(graph) == [["a", "b", "c"]]
+
+
+def test_imports_run_down_the_layers():
+    wrong = [
+        f"{module} ({layer}) imports {target} ({other})"
+        for module, targets in import_graph().items()
+        for target in targets
+        for layer, rank in [layer_of(module)]
+        for other, other_rank in [layer_of(target)]
+        if other_rank > rank or (other_rank == rank and other != layer)
+    ]
+    assert wrong == []
+
+
+def test_no_import_inside_a_function():
+    found = []
+    for path in _modules().values():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        functions = [
+            n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+        ]
+        for function in functions:
+            for node in ast.walk(function):
+                if isinstance(node, ast.Import | ast.ImportFrom):
+                    names = [a.name for a in node.names]
+                    where = f"{path.relative_to(PACKAGE.parent)}:{node.lineno}"
+                    key = f"{path.relative_to(PACKAGE.parent)}:{node.module or names[0]}"
+                    if key not in OPTIONAL_IMPORTS:
+                        found.append(where)
+    assert found == []
+
+
+def test_only_config_reads_the_environment():
+    """``config.py`` reads and checks the environment once; the package asks ``config``."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv", "putenv"):
+                found.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
+            elif isinstance(node, ast.ImportFrom) and node.module == "os":
+                if {a.name for a in node.names} & {"environ", "getenv", "putenv"}:
+                    found.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
+    assert found == []
+
+
+def test_readme_layout_names_every_module_and_no_other():
+    """README's "Layout" lists each module file of the package, and none that is gone."""
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    layout = readme.split("\n## Layout\n", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"`(otpauth/[\w/]+\.py)`", layout))
+    files = {path.relative_to(PACKAGE.parent).as_posix() for path in PACKAGE.rglob("*.py")}
+    assert sorted(files - named) == []  # modules the layout does not mention
+    assert sorted(named - files) == []  # mentioned, but not in the tree

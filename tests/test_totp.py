@@ -7,7 +7,7 @@ import base64
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
 
-from otpauth.otp import totp
+from otpauth.signin.otp import totp
 
 # RFC 6238 Appendix B, SHA-1 rows: the seed is the ASCII string "12345678901234567890".
 RFC_SEED = base64.b32encode(b"12345678901234567890").decode()

@@ -40,8 +40,8 @@ def shared_db(request: pytest.FixtureRequest) -> str:
     import fakeredis
 
     from otpauth import create_app
-    from otpauth.extensions import db
-    from otpauth.models import AuthEvent, Customer
+    from otpauth.platform.extensions import db
+    from otpauth.signin.models import AuthEvent, Customer
 
     app = create_app({"DATABASE_URL": url, "REDIS_CLIENT": fakeredis.FakeRedis()})
     with app.app_context():

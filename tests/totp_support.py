@@ -27,8 +27,8 @@ def step_now(offset: int = 0) -> int:
 @pytest.fixture(autouse=True)
 def no_authenticators(app):
     """Rows of earlier tests (the database outlives a test) must not meet reused ids."""
-    from otpauth.extensions import db
-    from otpauth.models import Authenticator, RecoveryCode
+    from otpauth.platform.extensions import db
+    from otpauth.signin.models import Authenticator, RecoveryCode
 
     with app.app_context():
         db.session.query(RecoveryCode).delete()
@@ -40,7 +40,7 @@ def authenticators_flush() -> None:
     """Write the audit events queued in a test request context."""
     from flask import Response
 
-    from otpauth.audit import flush
+    from otpauth.signin.audit import flush
 
     flush(Response())
 
@@ -51,8 +51,8 @@ def enrol(app, owner_id: int, kind: str = "customer", at: float | None = None):
     Two steps back, so the codes around ``at`` are all later than the confirming one.
     Answers (secret, recovery codes).
     """
-    from otpauth import authenticators
-    from otpauth.otp.totp import new_secret
+    from otpauth.signin import authenticators
+    from otpauth.signin.otp.totp import new_secret
 
     confirm_at = (time.time() if at is None else at) - 60
     secret = new_secret()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..catalog import lazy_gettext as _l
+from ..platform.catalog import lazy_gettext as _l
 
 
 @dataclass(frozen=True)

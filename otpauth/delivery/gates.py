@@ -38,7 +38,7 @@ import time
 import redis
 from redis.cluster import RedisCluster
 
-from .. import channels
+from ..signin import channels
 from .gate_state import HOUR, Admission, State, Ticket, hour_now, seconds_left_in_hour
 
 HOUR_KEY_TTL = HOUR + 60  # the key names its hour: a little slack past the hour is harmless

@@ -16,8 +16,8 @@ from flask import current_app
 from rq import Retry, get_current_job
 from sqlalchemy import func, select
 
-from ..extensions import db
-from ..models import AuthEvent
+from ..platform.extensions import db
+from ..signin.models import AuthEvent
 from .policy import Outcome, send_delay
 from .policy import deliver as deliver_job
 from .sealing import unseal

@@ -29,11 +29,11 @@ from flask import Flask, current_app
 from sqlalchemy import Row, and_, exists, select
 from sqlalchemy.orm import aliased
 
-from .. import audit
-from ..errors import scrubbed_traceback
-from ..extensions import db
-from ..models import AuthEvent, utcnow
-from ..redis import get_redis
+from ..platform.extensions import db
+from ..platform.logs import scrubbed_traceback
+from ..platform.redis import get_redis
+from ..signin import audit
+from ..signin.models import AuthEvent, utcnow
 
 log = logging.getLogger(__name__)
 SWEEPER_KEY = "otpauth.delivery_sweeper"  # the app's Sweeper, in app.extensions

@@ -13,11 +13,13 @@ from datetime import UTC, datetime
 from flask import current_app
 from flask_babel import gettext
 
-from .. import channels
-from ..catalog import lazy_gettext as _l
-from ..i18n import local_time, time_zone_name
-from ..models import Customer
-from . import DeliveryError, delivery, render, unavailable_channels
+from ..platform.catalog import lazy_gettext as _l
+from ..platform.i18n import local_time, time_zone_name
+from ..signin import channels
+from ..signin.models import Customer
+from .base import DeliveryError
+from .messages import render
+from .service import delivery, unavailable_channels
 
 log = logging.getLogger(__name__)
 

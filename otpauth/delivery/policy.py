@@ -21,15 +21,19 @@ from enum import Enum
 
 import phonenumbers
 from flask import current_app
+from sqlalchemy.exc import SQLAlchemyError
 
-from .. import audit, channels, metrics
-from ..catalog import lazy_gettext as _l
-from ..contacts import mask
-from ..extensions import db
-from ..models import Customer
-from ..otp import hasher, otp_store
+from ..platform import metrics
+from ..platform.catalog import lazy_gettext as _l
+from ..platform.extensions import db
+from ..signin import audit, channels
+from ..signin.channels import mask
+from ..signin.models import Customer
+from ..signin.otp import hasher, otp_store
 from .base import DeliveryError, Recipient, SendJob
 from .gates import Admission, Ticket
+from .messages import render_message, status_callback_url
+from .service import delivery, gates
 
 log = logging.getLogger(__name__)
 
@@ -86,24 +90,21 @@ def sms_prefix(number: str) -> str:
 
 def admit(channel: str) -> Ticket:
     """The channel-wide gates for one send: breaker, then the global SMS budget (counted)."""
-    from . import gates
-
     return gates().admit(channel, per_hour=current_app.config["SMS_MAX_PER_HOUR"])
 
 
 def prefix_under_attack(prefix: str) -> bool:
     """Count an SMS request for ``prefix``; whether the prefix now needs a proof of work."""
-    from . import gates
-
     return gates().ask(prefix, current_app.config["SMS_MAX_PER_PREFIX_PER_HOUR"])
 
 
 def deliver(job: SendJob, next_retry_in: float | None = None) -> Outcome:
     """Try ``job`` once. ``next_retry_in``: seconds to the next try, None if none is left."""
-    from . import render_message
-
     started = time.perf_counter()
-    customer = recipient(job)  # the same look-up (or none) and Redis read for every job
+    try:
+        customer = recipient(job)  # the same look-up (or none) and Redis read for every job
+    except SQLAlchemyError as exc:  # e.g. the connection terminated mid-query
+        return _lookup_failed(job, next_retry_in, exc, started)
     live = otp_store().live_code_id(job.tag)
     if customer is None:
         # The same CPU work as a real message, so a stranger's job loads this process (and
@@ -140,11 +141,28 @@ def recipient(job: SendJob) -> Recipient | None:
     return Recipient(customer.id, contact)
 
 
+def _lookup_failed(
+    job: SendJob, next_retry_in: float | None, exc: SQLAlchemyError, started: float
+) -> Outcome:
+    """The database failed the recipient's look-up: nothing was sent, so this is a temporary
+    failure like the provider's (retried while the code lives, else audited as given up)."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        pass  # a dead connection: the worker discards the session at the job's end
+    error = DeliveryError(f"database unavailable: {type(exc).__name__}", temporary=True)
+    reason = failure_reason(error, next_retry_in, job.deadline)
+    if reason is None:
+        retry = f"will retry in {next_retry_in:g} s"
+        return _done(job, None, Outcome.RETRY, started, detail=f"{retry}: {error}")
+    if not job.customer_id:  # a stranger's job: nothing owed, nothing to audit
+        return _done(job, None, Outcome.FAILED, started, detail=f"{reason}: {error}")
+    return _give_up(job, Recipient(int(job.customer_id), ""), reason, str(error), started)
+
+
 def _send(
     job: SendJob, customer: Recipient, next_retry_in: float | None, started: float
 ) -> Outcome:
-    from . import delivery, gates, render_message, status_callback_url
-
     metered = channels.get(job.channel).metered
     if metered and not gates().reserve_send(sms_prefix(customer.contact), _per_prefix()):
         # The prefix's budget counts sends (to customers) only: spent, this one is not sent.

@@ -31,7 +31,9 @@ from concurrent.futures import ThreadPoolExecutor
 from flask import Flask, g, has_request_context
 from werkzeug.wrappers import Response
 
+from ..platform.logs import scrubbed_traceback
 from .base import SendJob
+from .policy import deliver, send_delay
 
 log = logging.getLogger(__name__)
 WORKERS = 2
@@ -69,9 +71,6 @@ class SendPool:
         executor.submit(self._run, job, time.monotonic())
 
     def _run(self, job: SendJob, handed_over: float) -> None:
-        from ..errors import scrubbed_traceback
-        from .policy import deliver, send_delay
-
         try:
             delay = send_delay(self.app.config["DELIVERY_SEND_DELAY"])
             wait = handed_over + delay - time.monotonic()

@@ -26,7 +26,7 @@ from rq.queue import Queue
 from rq.scheduler import RQScheduler
 from rq.scripts import release_lock
 
-from ..errors import scrubbed_traceback
+from ..platform.logs import scrubbed_traceback
 from .queue import BEAT_SECONDS, alive, beat, forget
 
 log = logging.getLogger(__name__)

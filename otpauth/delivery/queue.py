@@ -19,7 +19,7 @@ import redis
 from flask import current_app
 from rq import Queue
 
-from ..redis import queue_redis
+from ..platform.redis import queue_redis
 from .base import SendJob
 from .sealing import seal
 

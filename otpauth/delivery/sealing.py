@@ -13,7 +13,7 @@ import json
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from ..otp.codes import derive_key
+from ..signin.otp.codes import derive_key
 from .base import SendJob
 
 

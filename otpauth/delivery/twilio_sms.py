@@ -9,7 +9,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from ..catalog import lazy_gettext as _l
+from ..platform.catalog import lazy_gettext as _l
 from .base import DeliveryError, Message
 
 # Twilio error codes meaning the number itself cannot take the message: retrying is useless.

@@ -26,11 +26,15 @@ from rq import SimpleWorker
 from rq.job import Job
 from rq.queue import Queue
 from rq.worker_registration import REDIS_WORKER_KEYS, WORKERS_BY_QUEUE_KEY
+from sqlalchemy.exc import SQLAlchemyError
 
+from ..platform.extensions import db
+from ..platform.redis import connect
 from .jobs import DeliveryFailed
 from .ledger import SWEEPER_KEY
 from .pulse import Outage, Pulse, QuietOutages
 from .queue import get_queue, queue_connection
+from .service import uses_embedded_redis
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +61,10 @@ class AppWorker(SimpleWorker):
 
     def execute_job(self, job: Job, queue: Queue) -> None:
         with self.flask_app.app_context():
-            super().execute_job(job, queue)
+            try:
+                super().execute_job(job, queue)
+            finally:
+                end_session()
         self.expire_bookkeeping(queue)
 
     def handle_exception(self, job: Job, *exc_info: Any) -> None:
@@ -98,6 +105,20 @@ class AppWorker(SimpleWorker):
             connection.expire(WORKERS_BY_QUEUE_KEY % queue.name, ttl)
 
 
+def end_session() -> None:
+    """Close the job's database session before the app context's teardown would.
+
+    The job is done (its outcome recorded); if its connection died meanwhile (PostgreSQL
+    restarted, its backend terminated), the rollback on close fails, and raised from the
+    teardown it would end RQ's loop. Closing again discards the dead connection.
+    """
+    try:
+        db.session.remove()
+    except SQLAlchemyError as exc:
+        log.warning("delivery worker: a job's database connection was gone: %s", type(exc).__name__)
+        db.session.remove()
+
+
 def worker_connection(client: redis.Redis, url: str | None = None) -> redis.Redis:
     """A client of its own on the queue's server: RQ raises its socket timeout for blocking
     pops, which must not leak into the app's client (whose short timeout keeps pages fast).
@@ -106,8 +127,6 @@ def worker_connection(client: redis.Redis, url: str | None = None) -> redis.Redi
     Sentinel client again (its pool cannot be copied); else a copy of ``client``'s pool.
     """
     if url:
-        from ..redis import connect
-
         return connect(url, "QUEUE_REDIS_URL")  # type: ignore[return-value]
     pool = client.connection_pool
     return redis.Redis(
@@ -119,8 +138,6 @@ def worker_connection(client: redis.Redis, url: str | None = None) -> redis.Redi
 
 def build_worker(app: Flask) -> AppWorker:
     """The worker for ``app``'s delivery queue; refused on the embedded Redis."""
-    from . import uses_embedded_redis
-
     if uses_embedded_redis(app):
         raise click.ClickException(
             "the worker needs REDIS_URL: the embedded Redis lives in the web process only"

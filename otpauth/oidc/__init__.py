@@ -1,39 +1,29 @@
 """otpauth as an OpenID Provider for the utility's own applications (Authlib's server).
 
-``init_app`` builds the grant store and the server, registers the views, and hooks
-back-channel logout onto the session store (which knows nothing of OIDC).
+``init_app`` builds the grant store and the server and hooks back-channel logout onto the
+session store (which knows nothing of OIDC); the web layer registers the pages, the
+command layer ``flask oidc``.
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
-from ..redis import get_redis
-from ..sessions import session_store
-from . import logout as _logout_views  # noqa: F401 - registers /oauth/logout on the blueprint
+from ..platform.redis import get_redis
+from ..signin.sessions import session_store
 from .backchannel import EXTENSION_KEY as NOTIFIER
 from .backchannel import Notifier
-from .cli import oidc_cli
 from .records import STORE
 from .server import build
 from .store import GrantStore
 from .sweeper import Sweeper
-from .views import bp
 
-__all__ = ["bp", "init_app"]
+__all__ = ["init_app"]
 
 
 def init_app(app: Flask) -> None:
     """Wire the provider into the app (after sessions and the secret box)."""
-    # Production sweeps every 30 s; the tests call sweep_once themselves.
-    app.config.setdefault("OIDC_SWEEP_SECONDS", 0 if app.testing else 30)
-    app.config.setdefault(
-        "OAUTH2_TOKEN_EXPIRES_IN",
-        {
-            "authorization_code": app.config["OIDC_ACCESS_TOKEN_SECONDS"],
-            "refresh_token": app.config["OIDC_ACCESS_TOKEN_SECONDS"],
-        },
-    )
+    # OIDC_SWEEP_SECONDS: 30 s; 0 in the testing profile (the tests call sweep_once).
     with app.app_context():
         app.extensions[STORE] = GrantStore(get_redis())
         notifier = Notifier(app)
@@ -42,5 +32,3 @@ def init_app(app: Flask) -> None:
     sweeper = Sweeper(app, notifier, app.config["OIDC_SWEEP_SECONDS"])
     app.before_request(sweeper.ensure_running)
     build(app)
-    app.register_blueprint(bp)
-    app.cli.add_command(oidc_cli)

@@ -18,9 +18,9 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 from flask import Flask, current_app
 
-from .. import audit
-from ..extensions import db
-from ..models import Customer
+from ..platform.extensions import db
+from ..signin import audit
+from ..signin.models import Customer
 from .claims import subject
 from .clients import find
 from .records import grant_store

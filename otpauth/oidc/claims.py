@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from authlib.oidc.core import UserInfo
 
-from ..extensions import db
-from ..models import Customer, new_oidc_sub
+from ..platform.extensions import db
+from ..signin.models import Customer, new_oidc_sub
 
 # How the session was signed in (its ``method``) -> RFC 8176 amr values.
 AMR = {

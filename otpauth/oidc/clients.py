@@ -18,8 +18,8 @@ from authlib.oauth2.rfc6749 import ClientMixin
 from flask import current_app, g, has_request_context
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import utcnow
+from ..platform.extensions import db
+from ..signin.models import utcnow
 from .models import OidcClient
 
 SCOPES = ("openid", "profile", "email", "phone", "offline_access")

@@ -17,7 +17,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import OpenIDCode
 from flask import current_app
 
-from .. import audit
+from ..signin import audit
 from . import keys
 from .claims import Grantee, user_info
 from .records import StoredCode, StoredRefresh, grant_store, live_grantee

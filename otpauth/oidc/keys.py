@@ -18,9 +18,9 @@ from flask import current_app
 from joserfc.jwk import ECKey, KeySet, RSAKey
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import utcnow
-from ..otp.totp import InvalidToken, secret_box
+from ..platform.extensions import db
+from ..signin.models import utcnow
+from ..signin.otp.totp import InvalidToken, secret_box
 from .models import OidcKey
 
 log = logging.getLogger(__name__)

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import DateTime, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from ..models import utcnow
+from ..platform.extensions import db
+from ..signin.models import utcnow
 
 
 class OidcClient(db.Model):

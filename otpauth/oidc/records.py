@@ -5,9 +5,9 @@ from __future__ import annotations
 from authlib.oidc.core import AuthorizationCodeMixin
 from flask import current_app
 
-from ..extensions import db
-from ..models import Customer
-from ..sessions import session_store
+from ..platform.extensions import db
+from ..signin.models import Customer
+from ..signin.sessions import session_store
 from .claims import ACR, AMR, Grantee
 from .store import Grant, GrantStore
 

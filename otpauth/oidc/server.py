@@ -11,7 +11,7 @@ from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oidc.core import UserInfoEndpoint
 from flask import Flask, current_app
 
-from .. import audit
+from ..signin import audit
 from . import clients
 from .claims import Grantee, user_info
 from .grants import CodeGrant, IdToken, RefreshGrant, S256Challenge

@@ -16,7 +16,7 @@ import time
 
 from flask import Flask
 
-from ..sessions import session_store
+from ..signin.sessions import session_store
 from .backchannel import Notifier
 from .records import grant_store
 

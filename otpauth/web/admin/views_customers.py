@@ -1,0 +1,133 @@
+"""Customers: search, create, edit, the support panel and its actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from ...platform.extensions import db
+from ...signin import customers as service
+from ...signin.models import Customer
+from ...signin.support_panel import support_panel
+from ..account.sessions_views import describe
+from ..errors import render_error
+from .audit_search import staff_names
+from .blueprint import bp
+from .forms import ActionForm, CustomerForm
+
+PER_PAGE = 25
+
+
+def _customer(customer_id: int) -> Customer:
+    customer = db.session.get(Customer, customer_id)
+    if customer is None:
+        abort(404)
+    return customer
+
+
+def page_number() -> int:
+    """The ``page`` query argument, 1 for anything unusable."""
+    page = request.args.get("page", 1, type=int) or 1
+    return min(max(page, 1), 100_000)
+
+
+@bp.route("/customers/")
+def customers() -> Any:
+    """Search by name, e-mail or phone; paginated."""
+    q = request.args.get("q", "")
+    if not q.isprintable():  # NUL, control characters: no customer's details hold them
+        return render_error(400, "Search: remove the control characters.")
+    query = service.search_query(q, current_app.config["PHONE_DEFAULT_REGION"])
+    results = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
+    return render_template("admin/customers.html", q=q, results=results)
+
+
+def _save(form: CustomerForm, customer: Customer | None) -> Customer | None:
+    """Validate with the service; on a refusal put its message on the form's field."""
+    region = current_app.config["PHONE_DEFAULT_REGION"]
+    f = form
+    try:
+        data = service.validate(f.name.data, f.email.data, f.phone.data, f.type.data, region)
+        if customer is None:
+            return service.create(data, staff_id=g.staff.id)
+        return service.update(customer, data, staff_id=g.staff.id)
+    except service.CustomerError as exc:
+        db.session.rollback()
+        field = getattr(form, exc.field if exc.field != "contact" else "email", form.name)
+        field.errors = [*field.errors, exc.message]
+        return None
+
+
+@bp.route("/customers/new", methods=["GET", "POST"])
+def customer_new() -> Any:
+    """Create a customer."""
+    form = CustomerForm()
+    if form.validate_on_submit():
+        saved = _save(form, None)
+        if saved is not None:
+            flash(f"Customer {saved.id} created.", "info")
+            return redirect(url_for(".customer", customer_id=saved.id))
+    status = 400 if form.errors else 200
+    return render_template("admin/customer_form.html", form=form, customer=None), status
+
+
+@bp.route("/customers/<row_id:customer_id>/edit", methods=["GET", "POST"])
+def customer_edit(customer_id: int) -> Any:
+    """Edit name, contacts and type."""
+    customer = _customer(customer_id)
+    form = CustomerForm(obj=None if request.method == "POST" else customer)
+    if request.method == "GET":
+        form.type.data = customer.customer_type
+    if form.validate_on_submit() and _save(form, customer) is not None:
+        flash("Customer saved.", "info")
+        return redirect(url_for(".customer", customer_id=customer.id))
+    status = 400 if form.errors else 200
+    return render_template("admin/customer_form.html", form=form, customer=customer), status
+
+
+@bp.route("/customers/<row_id:customer_id>")
+def customer(customer_id: int) -> str:
+    """Details and the support panel."""
+    panel = support_panel(_customer(customer_id))
+    return render_template(
+        "admin/customer.html",
+        panel=panel,
+        action_form=ActionForm(),
+        staff_names=staff_names(panel.events),
+        browser=describe,
+    )
+
+
+def _action(customer_id: int, do, message: str) -> Response:  # noqa: ANN001
+    customer = _customer(customer_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    result = do(customer, staff_id=g.staff.id)
+    flash(message.format(result=result), "info")
+    return redirect(url_for(".customer", customer_id=customer.id))
+
+
+@bp.route("/customers/<row_id:customer_id>/unlock", methods=["POST"])
+def unlock(customer_id: int) -> Response:
+    """Lift the contacts' limits and daily cap."""
+    return _action(customer_id, service.unlock, "Unlocked: {result} limit(s) cleared.")
+
+
+@bp.route("/customers/<row_id:customer_id>/sign-out", methods=["POST"])
+def sign_out(customer_id: int) -> Response:
+    """End all the customer's sessions."""
+    return _action(customer_id, service.end_sessions, "{result} session(s) ended.")
+
+
+@bp.route("/customers/<row_id:customer_id>/deactivate", methods=["POST"])
+def deactivate(customer_id: int) -> Response:
+    """Stop the customer signing in (ends their sessions too)."""
+    return _action(customer_id, service.deactivate, "Deactivated; {result} session(s) ended.")
+
+
+@bp.route("/customers/<row_id:customer_id>/reactivate", methods=["POST"])
+def reactivate(customer_id: int) -> Response:
+    """Let the customer sign in again."""
+    return _action(customer_id, service.reactivate, "Reactivated.")
