@@ -73,8 +73,15 @@ def passkey_server(sqlite_url: str, passkey_settings: dict) -> Iterator[PasskeyS
 
     from otpauth import create_app
     from otpauth.delivery import RecordingSender, delivery
-    from otpauth.extensions import db
-    from otpauth.models import AuthEvent, Customer
+    from otpauth.platform.extensions import db
+    from otpauth.signin.models import (
+        Authenticator,
+        AuthEvent,
+        Customer,
+        Passkey,
+        RecoveryCode,
+        Staff,
+    )
 
     late = _Late()
     server = make_server("127.0.0.1", 0, late, threaded=True)
@@ -91,8 +98,8 @@ def passkey_server(sqlite_url: str, passkey_settings: dict) -> Iterator[PasskeyS
     senders = {"email": RecordingSender(), "sms": RecordingSender()}
     with app.app_context():
         delivery().senders = senders
-        db.session.query(AuthEvent).delete()
-        db.session.query(Customer).delete()
+        for model in (Passkey, RecoveryCode, Authenticator, AuthEvent, Customer, Staff):
+            db.session.query(model).delete()  # the database outlives a test
         customer = Customer(customer_type="Household", **DEMO)
         db.session.add(customer)
         db.session.commit()
@@ -153,3 +160,9 @@ def add_authenticator(page: Any, **options: Any) -> VirtualAuthenticator:
 def authenticator(page: Any) -> VirtualAuthenticator:
     """The ``page``'s virtual authenticator (see ``add_authenticator``)."""
     return add_authenticator(page)
+
+
+@pytest.fixture
+def give_authenticator() -> Callable[..., VirtualAuthenticator]:
+    """``give_authenticator(page)``: a virtual authenticator on another page."""
+    return add_authenticator

@@ -11,25 +11,12 @@ import json
 import re
 from typing import Any
 
-import pytest
-
 from tests.conftest import Auth, code_in
 from tests.soft_authenticator import SoftCredential, for_options
 
 ORIGIN = "http://localhost:5000"
-SETTINGS = {"PUBLIC_URL": ORIGIN}
+SETTINGS = {"PUBLIC_URL": ORIGIN, "OTP_RESEND_COOLDOWN_SECONDS": 0}  # tests sign in again
 CSRF_RE = re.compile(r'(?:name="csrf_token"[^>]*value|data-csrf)="([^"]+)"')
-
-
-@pytest.fixture
-def no_passkeys(app):
-    """No passkey rows from an earlier test (the database outlives a test)."""
-    from otpauth.extensions import db
-    from otpauth.models import Passkey
-
-    with app.app_context():
-        db.session.query(Passkey).delete()
-        db.session.commit()
 
 
 def page_csrf(client: Any, path: str) -> str:
