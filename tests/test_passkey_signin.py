@@ -114,6 +114,7 @@ def test_a_replayed_assertion_is_refused(client, credential):
     ],
 )
 def test_each_bent_assertion_is_refused_and_audited(app, client, credential, bend):
+    bend = dict(bend)  # one dict serves both backends' runs: leave it whole
     origin = bend.pop("origin", ORIGIN)
     _refused(passkey_sign_in(client, credential, origin, **bend))
     assert client.get("/dashboard/").status_code == 302
