@@ -7,6 +7,7 @@ import base64
 
 import pytest
 
+from tests.conftest import code_in
 from tests.passkey_support import (
     ORIGIN,
     SETTINGS,
@@ -185,3 +186,13 @@ def test_not_now_asks_again_at_the_next_code_sign_in(client, auth, outbox, custo
     auth.logout()
     sign_in_by_code(auth, outbox)
     assert "Create a passkey" in client.get("/dashboard/").get_data(as_text=True)
+
+
+def test_a_code_by_sms_is_told_its_risk_beside_the_offer(client, auth, outbox, sms, customer):
+    risk = "redirected to another SIM card"
+    sign_in_by_code(auth, outbox)
+    assert risk not in client.get("/dashboard/").get_data(as_text=True)  # e-mail: not a phone
+    auth.logout()
+    auth.request("9876543210", "sms")
+    auth.verify(code_in(sms[-1]))
+    assert risk in client.get("/dashboard/").get_data(as_text=True)

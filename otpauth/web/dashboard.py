@@ -9,7 +9,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..platform.i18n import time_zone_name
-from ..signin import audit, passkeys
+from ..signin import audit, channels, passkeys
 from ..signin.models import Customer
 from ..signin.sessions import current_record, customer_required
 
@@ -50,12 +50,15 @@ def index() -> str:
     record = current_record()  # loaded with the user: the offer costs no statement
     method = record.method if record else None
     offer = passkeys.offered(customer, method, bool(session.get(passkeys.NOT_NOW)))
+    # NIST SP 800-63B-4: who signed in by a code sent to a phone is told its risk.
+    by_phone = channels.CHANNELS.get(method or "")
     return render_template(
         "dashboard/index.html",
         customer=customer,
         sign_ins=sign_ins,
         previous=previous,
         passkey_offer=offer,
+        phone_code_risk=offer and by_phone is not None and by_phone.metered,
         time_zone_name=time_zone_name(),
         show_sign_out=True,
     )
