@@ -33,13 +33,16 @@ messages: $(VENV)/.installed
 		--width 100
 	@echo "Now translate the empty msgstr entries, then: make translations"
 
-## run: migrate, add the demo customer, serve on http://localhost:5000 (codes print here)
+# The port `make run` serves on: `make run PORT=5600`, or FLASK_RUN_PORT as `flask run` reads it.
+PORT ?= $(or $(FLASK_RUN_PORT),5000)
+
+## run: migrate, add the demo customer, serve on http://localhost:$(PORT) (codes print here)
 # Opened as localhost, not 127.0.0.1: browsers refuse an IP address as a passkey's RP ID.
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) customers create --name "Demo Household" --email test@example.com \
 		--phone 9876543210 --type Household --exist-ok
-	$(FLASK) run --port 5000
+	$(FLASK) run --port $(PORT)
 
 ## test: the whole suite (real Redis/PostgreSQL too when TEST_REDIS_URL/TEST_DATABASE_URL are set)
 test: install
@@ -47,14 +50,18 @@ test: install
 
 ## screenshots: refresh docs/screenshots from a browser-test run (pngquant, optipng if present)
 SHOTS := request verify dashboard
+CONSOLE_SHOTS := overview search customer import-report
 screenshots: install
 	rm -rf $(CURDIR)/.screenshots
 	SCREENSHOT_DIR=$(CURDIR)/.screenshots $(BIN)/pytest -q -p no:cacheprovider \
-		tests/test_browser_a11y.py -k axe
+		tests/test_browser_a11y.py -k axe tests/test_browser_console.py
 	for page in $(SHOTS); do for lang in en hi; do for width in 360 1280; do \
 		src=$$page; [ $$page = verify ] && src=verify-wrong; \
 		cp .screenshots/$$src-$$lang-$$width.png docs/screenshots/$$page-$$lang-$$width.png; \
 	done; done; done
+	for page in $(CONSOLE_SHOTS); do for width in 360 1280; do \
+		cp .screenshots/admin-$$page-$$width.png docs/screenshots/; \
+	done; done
 	-pngquant --force --ext .png --quality 60-85 --speed 1 docs/screenshots/*.png
 	-optipng -quiet -o2 docs/screenshots/*.png
 	rm -rf $(CURDIR)/.screenshots

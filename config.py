@@ -93,6 +93,8 @@ def finalize(settings: dict[str, Any], instance_path: str) -> dict[str, Any]:
         }
     settings["BABEL_DEFAULT_LOCALE"] = settings["LANGUAGES"][0]
     settings["BABEL_DEFAULT_TIMEZONE"] = settings["DISPLAY_TIMEZONE"]
+    if "whatsapp" in settings["DELIVERY_PHONE_ORDER"] and settings["WHATSAPP_BACKEND"] == "off":
+        raise ConfigError("DELIVERY_PHONE_ORDER names whatsapp but WHATSAPP_BACKEND is off")
     if settings["MAIL_USE_TLS"] and settings["MAIL_USE_SSL"]:
         raise ConfigError("MAIL_USE_TLS and MAIL_USE_SSL cannot both be true")
     return settings
@@ -156,11 +158,18 @@ def check(settings: Mapping[str, Any]) -> None:
         raise ConfigError(
             "REDIS_URL is required in production (the embedded Redis is one process only)"
         )
-    for name in ("EMAIL_BACKEND", "SMS_BACKEND"):
+    for name in ("EMAIL_BACKEND", "SMS_BACKEND", "WHATSAPP_BACKEND"):
         if settings.get(name) == "console":
             raise ConfigError(
                 f"{name}=console is refused in production: codes must never be printed"
             )
+    if settings.get("EMAIL_BACKEND") == "smtp":
+        for name in ("MAIL_SERVER", "MAIL_DEFAULT_SENDER"):
+            if not (settings.get(name) or "").strip():
+                raise ConfigError(
+                    f"{name} is required in production with EMAIL_BACKEND=smtp "
+                    '(see the README\'s "E-mail and SMS providers")'
+                )
 
 
 def prometheus_multiproc_dir() -> tuple[str, bool]:

@@ -6,7 +6,10 @@ Each parser takes the variable's name and its raw text and returns the value, or
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -120,3 +123,45 @@ def timezone(name: str, raw: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"{name}={raw!r} is not a time zone such as Asia/Kolkata") from None
     return value
+
+
+def price(name: str, raw: str) -> Decimal:
+    """A price: a non-negative decimal number such as 0.25."""
+    try:
+        value = Decimal(raw.strip())
+    except InvalidOperation:
+        raise ConfigError(f"{name}={raw!r} is not a number such as 0.25") from None
+    if not value.is_finite() or value < 0:
+        raise ConfigError(f"{name}={raw!r} must be a number of at least 0")
+    return value
+
+
+def per_language(name: str, raw: str) -> dict[str, str]:
+    """One text for every language (``*``; ``\\n`` a line break), or JSON: language -> text."""
+    value = raw.strip()
+    if not re.match(r'\{\s*"', value):  # a DLT template itself starts with {#var#}
+        return {"*": value.replace("\\n", "\n")}
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        raise ConfigError(f'{name} is not valid JSON: give one text, or {{"en": …}}') from None
+    if not isinstance(parsed, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in parsed.items()
+    ):
+        raise ConfigError(f'{name} must map languages to texts, such as {{"en": "…"}}')
+    unknown = [k for k in parsed if k not in SUPPORTED_LANGUAGES]
+    if unknown:
+        raise ConfigError(f"{name}: {unknown[0]!r} is not one of {', '.join(SUPPORTED_LANGUAGES)}")
+    return parsed
+
+
+def channel_order(*names: str) -> Parser:
+    """Comma-separated channels among ``names``, each once, order kept."""
+
+    def parse(name: str, raw: str) -> tuple[str, ...]:
+        values = tuple(v.lower() for v in words(name, raw))
+        if any(v not in names for v in values) or len(set(values)) != len(values):
+            raise ConfigError(f"{name}={raw!r} must list {' and/or '.join(names)}, once each")
+        return values
+
+    return parse

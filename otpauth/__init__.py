@@ -45,6 +45,7 @@ from .web import (
     headers,
     health,
     metrics_view,
+    msg91_status,
     oauth,
     twilio_status,
     uploads,
@@ -109,6 +110,7 @@ def services(app: Flask) -> None:
     challenge.init_app(app)
     delivery.init_app(app)
     twilio_status.init_app(app)
+    msg91_status.init_app(app)
     audit.init_app(app)
 
 

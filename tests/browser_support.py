@@ -106,7 +106,7 @@ def live_server(sqlite_url: str, live_settings: dict) -> Iterator[LiveServer]:
         **live_settings,
     }
     app = create_app(overrides)
-    senders = {"email": RecordingSender(), "sms": RecordingSender()}
+    senders = {"email": RecordingSender(), "sms": RecordingSender(), "whatsapp": RecordingSender()}
     with app.app_context():
         delivery().senders = senders
         db.session.query(AuthEvent).delete()

@@ -206,7 +206,11 @@ def app(redis_client, database_url: str, settings: dict, tmp_path) -> Iterator:
         overrides.pop("REDIS_CLIENT")
     app = create_app(overrides)
     with app.app_context():
-        delivery().senders = {"email": RecordingSender(), "sms": RecordingSender()}
+        delivery().senders = {
+            "email": RecordingSender(),
+            "sms": RecordingSender(),
+            "whatsapp": RecordingSender(),
+        }
         _empty_tables(db)
     yield app
     pool = app.extensions["otpauth.delivery"].pool
@@ -288,6 +292,12 @@ def outbox(app):
 def sms(app):
     """The text messages the app sent."""
     return Sent(app, app.extensions["otpauth.delivery"].senders["sms"])
+
+
+@pytest.fixture
+def whatsapp(app):
+    """The WhatsApp messages the app sent."""
+    return Sent(app, app.extensions["otpauth.delivery"].senders["whatsapp"])
 
 
 @pytest.fixture

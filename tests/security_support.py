@@ -37,6 +37,8 @@ def production_app(monkeypatch: pytest.MonkeyPatch, redis_client: Any, database_
         "TWILIO_ACCOUNT_SID": "ACtest",
         "TWILIO_AUTH_TOKEN": "token",
         "TWILIO_FROM_NUMBER": "+15005550006",
+        "MAIL_SERVER": "smtp.example.org",  # production refuses SMTP without them
+        "MAIL_DEFAULT_SENDER": "no-reply@example.org",
         **extra,
     }
     app = create_app(overrides)

@@ -125,7 +125,7 @@ def test_unlock_lifts_the_cap_and_is_audited(
 
 
 def test_deactivate_and_reactivate(app, as_admin, admin_id, customer, auth, outbox):
-    post(as_admin, f"/admin/customers/{customer}/deactivate")
+    post(as_admin, f"/admin/customers/{customer}/deactivate", reason="Moved away")
     with app.app_context():
         assert db.session.get(Customer, customer).active is False
     html = as_admin.get(f"/admin/customers/{customer}").get_data(as_text=True)
@@ -172,11 +172,11 @@ def test_sign_out_and_deactivate_end_the_customers_sessions(app, as_admin, admin
     assert phone.get("/dashboard/").status_code == 200
     html = as_admin.get(f"/admin/customers/{customer}").get_data(as_text=True)
     assert "Active sessions (1)" in html
-    post(as_admin, f"/admin/customers/{customer}/sign-out")
+    post(as_admin, f"/admin/customers/{customer}/sign-out", reason="Lost phone")
     assert phone.get("/dashboard/").status_code == 302
     assert ("sessions_revoked", admin_id) in staff_events(app)
     plant_session(phone, app, customer)
-    post(as_admin, f"/admin/customers/{customer}/deactivate")
+    post(as_admin, f"/admin/customers/{customer}/deactivate", reason="Moved away")
     assert phone.get("/dashboard/").status_code == 302
 
 

@@ -18,6 +18,7 @@ pytest_plugins = ("tests.admin_fixtures",)
 NEW = {"name": "New Person", "email": "new@example.com", "phone": "", "type": "Commercial"}
 EDIT = {"name": "Asha R.", "email": "test@example.com", "phone": "9876543210", "type": "Household"}
 CSV = "name,email,phone,type\nBulk One,bulk1@example.com,,Household\n"
+STAFF = {"email": "new@ops.example.com", "name": "New Member", "role": "support"}
 
 # (endpoint, method, path, form data, admin's status, support's status); anonymous visitors
 # are sent to the login page for every endpoint that is not public.
@@ -30,14 +31,19 @@ ROUTES = [
     ("admin.customer_edit", "GET", "/admin/customers/{cid}/edit", None, 200, 403),
     ("admin.customer_edit", "POST", "/admin/customers/{cid}/edit", EDIT, 302, 403),
     ("admin.unlock", "POST", "/admin/customers/{cid}/unlock", {}, 302, 302),
-    ("admin.sign_out", "POST", "/admin/customers/{cid}/sign-out", {}, 302, 302),
-    ("admin.deactivate", "POST", "/admin/customers/{cid}/deactivate", {}, 302, 403),
+    ("admin.sign_out", "GET", "/admin/customers/{cid}/sign-out", None, 200, 200),
+    ("admin.sign_out", "POST", "/admin/customers/{cid}/sign-out", {"reason": "r"}, 302, 302),
+    ("admin.deactivate", "GET", "/admin/customers/{cid}/deactivate", None, 200, 403),
+    ("admin.deactivate", "POST", "/admin/customers/{cid}/deactivate", {"reason": "r"}, 302, 403),
     ("admin.reactivate", "POST", "/admin/customers/{cid}/reactivate", {}, 302, 403),
     ("admin.audit", "GET", "/admin/audit/?event=login", None, 200, 200),
     ("admin.audit", "GET", "/admin/audit/?format=csv", None, 200, 200),
     ("admin.import_csv", "GET", "/admin/import", None, 200, 403),
     ("admin.import_csv", "POST", "/admin/import", "file", 200, 403),
+    ("admin.customers_export", "GET", "/admin/customers/export.csv", None, 200, 403),
     ("admin.staff", "GET", "/admin/staff/", None, 200, 403),
+    ("admin.staff_new", "GET", "/admin/staff/new", None, 200, 403),
+    ("admin.staff_new", "POST", "/admin/staff/new", STAFF, 200, 403),
     ("admin.staff_deactivate", "POST", "/admin/staff/{other}/deactivate", {}, 302, 403),
     ("admin.oidc_clients", "GET", "/admin/clients/", None, 200, 403),
     ("admin.staff_passkeys", "GET", "/admin/passkeys/", None, 200, 200),

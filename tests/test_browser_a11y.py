@@ -126,3 +126,32 @@ def test_challenge_widget_speaks_the_page_language_and_passes_axe(
     assert "मैं रोबोट नहीं हूं" in widget.inner_text()
     shoot_page(page, "request-challenge-hi-360")
     assert axe(page) == []
+
+
+WHATSAPP_FIRST = {"WHATSAPP_BACKEND": "console", "DELIVERY_PHONE_ORDER": ("whatsapp", "sms")}
+
+
+@pytest.mark.parametrize("live_settings", [WHATSAPP_FIRST])
+@pytest.mark.parametrize("size", list(WIDTHS))
+def test_whatsapp_verify_page_and_its_fallback_pass_the_checks(
+    live_server, new_page, live_settings, lang, size, axe: Callable, htmlcs: Callable, shoot_page
+):
+    """Where the code went, and "Send it by text message instead" before and after."""
+    width, height = WIDTHS[size]
+    page = new_page(width, height)
+    page.goto(live_server(f"/otp/request/?lang={lang}"))
+    page.locator("#contact").fill("98765 43210")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/otp/verify/")
+    found = {}
+    for name in ("verify-whatsapp", "verify-fell-back"):
+        shoot_page(page, f"{name}-{lang}-{width}")
+        violations = axe(page) + htmlcs(page)
+        if violations:
+            found[name] = violations
+        if name == "verify-whatsapp":
+            assert page.locator("#fallback").count() == 1
+            page.locator("#fallback").click()
+            page.wait_for_url("**/otp/verify/")
+    assert page.locator("#fallback").count() == 0  # asked: once per request
+    assert not found, found

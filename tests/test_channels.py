@@ -37,6 +37,20 @@ EXPECTED = {
         html=False,
         has_own_check=False,
     ),
+    "whatsapp": dict(
+        label="WhatsApp",
+        column="phone",
+        verified_attr="phone_verified_at",
+        sender="WHATSAPP_BACKEND",
+        templates="whatsapp",
+        html=False,
+        has_own_check=False,
+        metered=True,
+        fallback="sms",
+        shares="sms",
+        notices=False,
+        budgets=("WHATSAPP_MAX_PER_HOUR", "WHATSAPP_MAX_PER_PREFIX_PER_HOUR"),
+    ),
     "app": dict(
         label="Authenticator app",
         column=None,
@@ -71,7 +85,7 @@ def test_parts_point_at_real_things(channel: Channel):
 
         assert channel.sender in config.PARSERS
     if channel.templates:
-        for kind in ("otp", "notice"):
+        for kind in ("otp", "notice") if channel.notices else ("otp",):
             exts = ("txt", "html") if channel.html else ("txt",)
             for ext in exts:
                 path = os.path.join(ROOT, "templates", channel.templates, f"{kind}.{ext}")
@@ -79,7 +93,8 @@ def test_parts_point_at_real_things(channel: Channel):
     # A channel without a column takes either kind of contact.
     contact_kinds = [channel.contact_kind(c).name for c in ("a@example.com", "+919876543210")]
     if channel.column:
-        assert contact_kinds == [channel.name, channel.name]
+        owner = channel.shares or channel.name  # WhatsApp uses the phone SMS owns
+        assert contact_kinds == [owner, owner]
     else:
         assert contact_kinds == ["email", "sms"]
 
@@ -99,7 +114,7 @@ def test_auto_rule_and_unknown_names():
     assert channels.detect("98765 43210") == "sms"
     with pytest.raises(InvalidContact):
         channels.get("fax")
-    assert [c.name for c in channels.sending()] == ["email", "sms"]
+    assert [c.name for c in channels.sending()] == ["email", "sms", "whatsapp"]
 
 
 @pytest.mark.parametrize(
@@ -175,4 +190,9 @@ def test_a_backend_without_a_sender_is_a_config_error(app):
     app.config["SMS_BACKEND"] = "carrier-pigeon"
     with pytest.raises(ConfigError, match="SMS_BACKEND='carrier-pigeon' must be one of"):
         build_sender(app, "sms")
-    assert set(BACKENDS) == {"console", "smtp", "twilio"}
+    # Each sender setting's values, as settings_table lets them be chosen ("off": no sender).
+    assert {setting: sorted(v for s, v in BACKENDS if s == setting) for setting, _ in BACKENDS} == {
+        "EMAIL_BACKEND": ["console", "smtp"],
+        "SMS_BACKEND": ["console", "msg91", "twilio"],
+        "WHATSAPP_BACKEND": ["console", "twilio"],
+    }

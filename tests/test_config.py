@@ -20,6 +20,8 @@ PROD = {
     "OTPAUTH_ENV": "production",
     "SECRET_KEY": "a-long-random-production-secret",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "MAIL_SERVER": "smtp.example.org",  # EMAIL_BACKEND=smtp: both are required (issue 24)
+    "MAIL_DEFAULT_SENDER": "no-reply@example.org",
 }
 
 

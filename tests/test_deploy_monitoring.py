@@ -1,6 +1,6 @@
 """deploy/: the Grafana dashboard and the Prometheus alert rules parse, cover what ops need
-(worker down, breaker open, SMS budget above 80 %, send failures above 5 %) and name only
-metrics that /metrics exports."""
+(worker down, breaker open, SMS budget above 80 %, send failures above 5 %, a channel's
+delivery rate below 80 %) and name only metrics that /metrics exports."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ EXPORTED = {
     "otpauth_sms_max_per_hour",
     "otpauth_breaker_open",
     "otpauth_redis_errors_total",
+    "otpauth_messages_total",
+    "otpauth_message_segments_total",
 }
 METRIC_RE = re.compile(r"\botpauth_[a-z_]+")
 
@@ -36,15 +38,18 @@ def rules() -> list[dict]:
     return [rule for group in document["groups"] for rule in group["rules"]]
 
 
-def test_alert_rules_parse_and_cover_the_four_alerts():
+def test_alert_rules_parse_and_cover_the_five_alerts():
     by_name = {rule["alert"]: rule for rule in rules()}
     assert set(by_name) == {
         "OtpauthDeliveryWorkerDown",
         "OtpauthDeliveryBreakerOpen",
         "OtpauthSmsBudgetAbove80Percent",
         "OtpauthSendFailuresAbove5Percent",
+        "OtpauthDeliveryRateLow",
     }
     assert "> 0.8" in by_name["OtpauthSmsBudgetAbove80Percent"]["expr"]
+    rate = by_name["OtpauthDeliveryRateLow"]["expr"]
+    assert "< 0.8" in rate and rate.count("sum by (channel)") == 3  # per channel
     assert "> 0.05" in by_name["OtpauthSendFailuresAbove5Percent"]["expr"]
     for rule in by_name.values():
         assert rule["labels"]["severity"] in ("warning", "critical")
@@ -63,8 +68,9 @@ def test_dashboard_parses_and_queries_exported_metrics():
     assert used <= EXPORTED, used - EXPORTED
 
 
-def test_exported_names_are_what_metrics_serves(client, auth, customer, outbox):
+def test_exported_names_are_what_metrics_serves(client, auth, customer, outbox, sms):
     auth.request()
+    auth.request("9876543210", "sms")  # a metered send: its segments are counted
     text = client.get("/metrics").get_data(as_text=True)
     served = {line.split("{")[0].split(" ")[0] for line in text.splitlines() if line[:1] != "#"}
     assert EXPORTED - {"otpauth_redis_errors_total"} <= served  # errors: only once one happened
@@ -84,4 +90,4 @@ def test_promtool_accepts_the_rules():
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 4 rules found" in result.stdout
+    assert "SUCCESS: 5 rules found" in result.stdout

@@ -19,11 +19,13 @@ REDIS_DOWN = {"REDIS_URL": "redis://127.0.0.1:1/0"}
 DB_DOWN = "postgresql+psycopg://u@127.0.0.1:1/x?connect_timeout=1"
 
 
-def assert_unavailable(response) -> None:
-    """A 503 page of ours: says so, tells when to retry, shows no traceback."""
+def assert_unavailable(response, signed_in: bool = False) -> None:
+    """A 503 page of ours: says so, tells when to retry, shows no traceback. A sign-in is
+    told that nobody was signed in; a customer already signed in is not (issue 24)."""
     page = response.get_data(as_text=True)
     assert response.status_code == 503
-    assert "temporarily unavailable" in page and "Nobody has been signed in" in page
+    assert "temporarily unavailable" in page
+    assert ("Nobody has been signed in" in page) is not signed_in
     assert response.headers["Retry-After"].isdigit()
     assert "Traceback" not in page and "Error" not in page
 
@@ -89,7 +91,7 @@ def test_database_down_verify_with_right_code_logs_nobody_in(db_down_app):
 def test_database_down_dashboard_answers_503(db_down_app):
     client = db_down_app.test_client()
     plant_session(client, db_down_app, 1)  # a live session: the loader reaches the database
-    assert_unavailable(client.get("/dashboard/"))
+    assert_unavailable(client.get("/dashboard/"), signed_in=True)
 
 
 def _down(app, channel: str) -> FailingSender:

@@ -181,3 +181,28 @@ def test_logout_to_an_unregistered_uri_gets_our_page(app, client, auth, outbox, 
         answer = client.get("/oauth/logout", query_string=query)
         assert answer.status_code == 400 and "Location" not in answer.headers
     assert client.get("/dashboard/").status_code == 200  # still signed in
+
+
+def test_a_relying_partys_post_with_a_hint_naming_this_session_ends_it(
+    app, client, auth, outbox, customer
+):
+    """RP-Initiated Logout lets the relying party POST its form from its own origin."""
+    rp, id_token = _id_token(app, client, auth, outbox)
+    answer = client.post(
+        "/oauth/logout",
+        data={"id_token_hint": id_token, "post_logout_redirect_uri": LOGOUT_REDIRECT},
+        headers={"Origin": "https://portal.example"},
+    )
+    assert answer.status_code == 302 and answer.headers["Location"] == LOGOUT_REDIRECT
+    assert client.get("/dashboard/").status_code == 302
+
+
+def test_a_foreign_post_without_a_hint_only_asks(app, client, auth, outbox, customer):
+    rp, _ = _id_token(app, client, auth, outbox)
+    answer = client.post(
+        "/oauth/logout",
+        data={"client_id": rp.client_id, "post_logout_redirect_uri": LOGOUT_REDIRECT},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert answer.status_code == 200  # the confirmation page, nothing ended
+    assert client.get("/dashboard/").status_code == 200

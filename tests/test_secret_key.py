@@ -117,6 +117,8 @@ def test_production_does_not_warn():
         "OTPAUTH_ENV": "production",
         "SECRET_KEY": "x" * 40,
         "REDIS_URL": "redis://cache.example.com:6379/0",
+        "MAIL_SERVER": "smtp.example.org",
+        "MAIL_DEFAULT_SENDER": "no-reply@example.org",
     }
     assert config.start_warnings(config.finalize(config.load(environ), "/tmp/unused")) == []
 

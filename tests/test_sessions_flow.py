@@ -133,7 +133,8 @@ def test_redis_down_is_503_and_nobody_is_logged_in(app, client, customer, settin
         )
     answer = client.get("/dashboard/")
     page = answer.get_data(as_text=True)
-    assert answer.status_code == 503 and "Nobody has been signed in" in page
+    assert answer.status_code == 503 and "temporarily unavailable" in page
+    assert "Nobody has been signed in" not in page  # they were signed in: no false alarm
     assert "Sign out" not in page
     out = client.post("/otp/logout/", data={"csrf_token": token})
     assert out.status_code == 503

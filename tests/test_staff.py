@@ -14,7 +14,7 @@ from otpauth.web.admin import passwords
 from tests.admin_support import PASSWORD, add_staff, token_on
 
 pytest_plugins = ("tests.admin_fixtures",)
-LINK = re.compile(r"http://localhost/admin/setup/([A-Za-z0-9_-]{40,})")
+LINK = re.compile(r"https://localhost/admin/setup/([A-Za-z0-9_-]{40,})")  # PUBLIC_URL
 
 
 def create(runner, email: str = "Ops@Example.com", role: str = "support"):

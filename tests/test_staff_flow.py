@@ -13,7 +13,7 @@ from otpauth.signin.models import AuthEvent, Staff
 from tests.admin_support import PASSWORD, token_on
 
 pytest_plugins = ("tests.admin_fixtures",)
-LINK = re.compile(r"http://localhost(/admin/setup/[A-Za-z0-9_-]+)")
+LINK = re.compile(r"https://localhost(/admin/setup/[A-Za-z0-9_-]+)")
 SECRET = re.compile(r'data-totp-secret="([A-Z2-7]+)"')
 
 

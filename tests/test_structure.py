@@ -25,6 +25,7 @@ DOCUMENTED = {"_get_current_object", "_asdict", "_replace", "_fields", "_make"}
 UNDOCUMENTED = {"clean_key"}
 # Flask's ``g`` holds extensions' private state under underscore names (``g._flask_babel``).
 PROXIES = {"g"}
+EXTENSIONS = "platform.extensions"  # the module holding the libraries' extension objects
 
 
 def _private(name: str) -> bool:
@@ -44,6 +45,9 @@ def _library_names(tree: ast.Module) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             if node.module.split(".")[0] in LIBRARIES:
                 names |= {a.asname or a.name for a in node.names}
+        if isinstance(node, ast.ImportFrom) and (node.module or "").endswith(EXTENSIONS):
+            # The extension objects (``csrf``, ``limiter``, …) are the libraries' own classes.
+            names |= {a.asname or a.name for a in node.names}
     return names
 
 
@@ -99,6 +103,11 @@ def private_library_names(source: str, where: str = "<source>") -> list[str]:
         for node in ast.walk(tree)
         for finding in _import_findings(node) + _use_findings(node, libraries)
     ]
+
+
+def test_an_extension_objects_private_method_is_found():
+    source = "from ..platform.extensions import csrf\ncsrf._is_exempt()\n"
+    assert private_library_names(source) == ["<source>:2: csrf._is_exempt"]
 
 
 def test_the_package_uses_no_private_library_name():

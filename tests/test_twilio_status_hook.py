@@ -92,3 +92,10 @@ def test_no_callback_for_a_host_twilio_cannot_reach(app, auth, customer, twilio,
     auth.request("9876543210", "sms")
     [posted] = twilio.posted
     assert "StatusCallback" not in posted.form
+
+
+@pytest.mark.parametrize("settings", [{"PUBLIC_URL": "https://billing.example.org:8443"}])
+def test_the_callback_follows_public_url_port_included(app, auth, customer, twilio, real_sms):
+    auth.request("9876543210", "sms")
+    [posted] = twilio.posted
+    assert posted.form["StatusCallback"] == "https://billing.example.org:8443/hooks/twilio/status"

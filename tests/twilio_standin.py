@@ -1,7 +1,9 @@
 """A local stand-in for Twilio's Messages API, and Twilio's own HTTP client pointed at it.
 
 The stand-in answers ``POST /2010-04-01/Accounts/{sid}/Messages.json`` the way Twilio does:
-201 with a message resource, or a queued error reply (status, Twilio error code).
+201 with a message resource (each its own sid), or a queued error reply (status, Twilio
+error code). It takes SMS (``Body``) and WhatsApp (``To=whatsapp:+…``, ``ContentSid`` and
+``ContentVariables``, see ``tests/whatsapp_support.py``) alike, as Twilio's API does.
 """
 
 from __future__ import annotations
@@ -28,6 +30,11 @@ class Posted:
     path: str
     headers: dict[str, str]
     form: dict[str, str]
+
+
+def message_sid(n: int) -> str:
+    """The sid the stand-in gives its ``n``-th message (each its own, as Twilio's)."""
+    return f"SM{n:032x}"
 
 
 class StandIn(ThreadingHTTPServer):
@@ -72,7 +79,7 @@ class _Handler(BaseHTTPRequestHandler):
             status, body = (
                 201,
                 {
-                    "sid": "SM" + "0" * 32,
+                    "sid": message_sid(len(self.server.posted)),
                     "status": "queued",
                     "to": form.get("To"),
                     "body": form.get("Body"),

@@ -8,6 +8,7 @@ from . import backup, customers
 from .commands import audit_cli, totp_cli
 from .commands import customers as customers_cli
 from .oidc import oidc_cli
+from .sms import sms_cli
 from .staff import staff_cli
 
 
@@ -15,5 +16,5 @@ def init_app(app: Flask) -> None:
     """Register the command groups."""
     backup.init_app(app)
     customers.register(customers_cli)
-    for group in (customers_cli, audit_cli, totp_cli, staff_cli, oidc_cli):
+    for group in (customers_cli, audit_cli, totp_cli, staff_cli, oidc_cli, sms_cli):
         app.cli.add_command(group)

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from config import CUSTOMER_TYPES
 
 from ..platform.extensions import db
+from ..platform.timefmt import labelled_time
 from ..signin import authenticators, channels
 from ..signin import customers as service
 from ..signin.contacts import InvalidContact, normalize_email, normalize_phone
@@ -19,6 +20,7 @@ from ..signin.models import AuthEvent, Customer, Staff
 from ..signin.otp import hasher, otp_store
 from ..signin.otp.totp import InvalidToken
 from .base import OpsGroup
+from .customers import UTC_OPTION
 
 customers = OpsGroup("customers", help="Create, list and unlock customers.")
 audit_cli = OpsGroup("audit", help="Read the sign-in audit trail.")
@@ -102,7 +104,7 @@ def unlock(email: str | None, phone: str | None) -> None:
     """Lift the daily failure cap, send limits and cooldown of a contact, and kill its code."""
     for contact in filter(None, _contacts(email, phone)):
         # Every channel this contact signs in through: its own, and the authenticator app.
-        for channel in channels.CHANNELS.values():
+        for channel in channels.offered(current_app.config):
             if channel.contact_kind(contact).name != channels.detect(contact):
                 continue
             removed = otp_store().unlock(hasher().tag(channel.name, contact))
@@ -111,14 +113,15 @@ def unlock(email: str | None, phone: str | None) -> None:
 
 
 @customers.command("list")
-def list_customers() -> None:
-    """List every customer."""
+@UTC_OPTION
+def list_customers(utc: bool) -> None:
+    """List every customer (times in DISPLAY_TIMEZONE, or --utc; each labelled)."""
     rows = db.session.scalars(select(Customer).order_by(Customer.id)).all()
     if not rows:
         click.echo("no customers yet")
     for c in rows:
         state = "active" if c.active else "inactive"
-        last = c.last_login_at.strftime("%Y-%m-%d %H:%M") if c.last_login_at else "never"
+        last = labelled_time(c.last_login_at, utc=utc) if c.last_login_at else "never"
         click.echo(
             f"{c.id:>5}  {c.name:<28} {c.email or '-':<32} {c.phone or '-':<16} "
             f"{c.customer_type:<13} {state:<8} last login {last}"
@@ -136,7 +139,10 @@ def list_customers() -> None:
 @click.option("--email", default=None, help="Only events of this e-mail address (keyed hash).")
 @click.option("--phone", default=None, help="Only events of this phone number (keyed hash).")
 @click.option("--limit", type=click.IntRange(1, 10000), default=20, show_default=True)
-def tail(customer_id: int | None, email: str | None, phone: str | None, limit: int) -> None:
+@UTC_OPTION
+def tail(
+    customer_id: int | None, email: str | None, phone: str | None, limit: int, utc: bool
+) -> None:
     """Print the latest sign-in events, oldest first, with the staff member who acted."""
     query = select(AuthEvent).order_by(AuthEvent.at.desc(), AuthEvent.id.desc()).limit(limit)
     if customer_id is not None:
@@ -152,7 +158,8 @@ def tail(customer_id: int | None, email: str | None, phone: str | None, limit: i
     for e in events:
         who = f"  staff={e.staff_id}:{names.get(e.staff_id, '?')}" if e.staff_id else ""
         click.echo(
-            f"{e.at:%Y-%m-%d %H:%M:%S}  {e.event:<17} customer={e.customer_id or '-':<5} "
+            f"{labelled_time(e.at, utc=utc, seconds=True)}  {e.event:<17} "
+            f"customer={e.customer_id or '-':<5} "
             f"channel={e.channel or '-':<5} contact={(e.contact_hash or '-')[:12]:<12} "
             f"ip={e.ip or '-'}{who}"
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterable, Iterator
 
 import click
 from flask import current_app
@@ -12,6 +13,7 @@ from sqlalchemy import select
 
 from ..platform.extensions import db
 from ..signin import customers as service
+from ..signin.audit import printable
 from ..signin.customer_csv import export_rows, import_customers
 from ..signin.models import Customer
 from ..signin.support_panel import support_panel
@@ -57,18 +59,29 @@ def import_command(file, all_or_nothing: bool) -> None:  # noqa: ANN001
 @with_appcontext
 @click.argument("file", type=click.File("w", encoding="utf-8"), default="-")
 def export_command(file) -> None:  # noqa: ANN001
-    """Write every customer as CSV to FILE (default: standard output)."""
+    """Write every customer as CSV to FILE (default: standard output); say how many, where."""
     query = select(Customer).order_by(Customer.id).execution_options(yield_per=1000)
-    for chunk in export_rows(db.session.scalars(query)):
+    written = 0
+
+    def counted(rows: Iterable[Customer]) -> Iterator[Customer]:
+        nonlocal written
+        for row in rows:
+            written += 1
+            yield row
+
+    for chunk in export_rows(counted(db.session.scalars(query))):
         file.write(chunk)
+    where = "standard output" if file.name == "<stdout>" else file.name
+    click.echo(f"{written} customer(s) written to {where}", err=True)  # stdout may be the CSV
 
 
 @click.command("deactivate")
 @with_appcontext
 @click.argument("customer_id", type=CUSTOMER_ID)
-def deactivate_command(customer_id: int) -> None:
+@click.option("--reason", default=None, help="Why (kept in the audit event, 200 characters).")
+def deactivate_command(customer_id: int, reason: str | None) -> None:
     """Stop a customer signing in and end their sessions."""
-    ended = service.deactivate(_customer(customer_id))
+    ended = service.deactivate(_customer(customer_id), reason=printable(reason, 200))
     click.echo(f"customer {customer_id} deactivated; {ended} session(s) ended")
 
 
@@ -81,12 +94,18 @@ def reactivate_command(customer_id: int) -> None:
     click.echo(f"customer {customer_id} reactivated")
 
 
+UTC_OPTION = click.option(
+    "--utc", is_flag=True, help="Times in UTC instead of DISPLAY_TIMEZONE (each is labelled)."
+)
+
+
 @click.command("show")
 @with_appcontext
 @click.argument("customer_id", type=CUSTOMER_ID)
-def show_command(customer_id: int) -> None:
+@UTC_OPTION
+def show_command(customer_id: int, utc: bool) -> None:
     """The support panel in text: contacts and their live state, sessions, latest events."""
-    for line in support_panel(_customer(customer_id)).text_lines():
+    for line in support_panel(_customer(customer_id)).text_lines(utc):
         click.echo(line)
 
 

@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from sqlalchemy import select
 
 from config import STAFF_ROLES
 
 from ..platform.extensions import db
-from ..platform.timefmt import display_time
+from ..platform.timefmt import labelled_time
 from ..signin.models import Staff
 from ..web.admin import accounts
 from .base import OpsGroup
+from .customers import UTC_OPTION
 
 staff_cli = OpsGroup("staff", help="Create, list and deactivate ops console accounts.")
-
-
-def setup_link(token: str) -> str:
-    """The full URL of a setup link on PUBLIC_HOST."""
-    scheme = "https" if current_app.config["ENV_NAME"] == "production" else "http"
-    return f"{scheme}://{current_app.config['PUBLIC_HOST']}/admin/setup/{token}"
 
 
 @staff_cli.command("create")
@@ -35,12 +29,13 @@ def create_staff(email: str, name: str, role: str) -> None:
         raise click.ClickException(str(exc)) from None
     click.echo(f"created staff {staff.id}: {staff.name} <{staff.email}> ({staff.role})")
     click.echo("one-time setup link, valid 24 hours; give it to them privately:")
-    click.echo(setup_link(token))
+    click.echo(accounts.setup_link(token))
 
 
 @staff_cli.command("list")
-def list_staff() -> None:
-    """List every staff member."""
+@UTC_OPTION
+def list_staff(utc: bool) -> None:
+    """List every staff member (times in DISPLAY_TIMEZONE, or --utc; each labelled)."""
     rows = db.session.scalars(select(Staff).order_by(Staff.id)).all()
     if not rows:
         click.echo("no staff yet")
@@ -50,7 +45,7 @@ def list_staff() -> None:
             state = "setup pending"
         click.echo(
             f"{s.id:>4}  {s.name:<28} {s.email:<32} {s.role:<8} {state:<13} "
-            f"last login {display_time(s.last_login_at, '%Y-%m-%d %H:%M')}"
+            f"last login {labelled_time(s.last_login_at, utc=utc) if s.last_login_at else 'never'}"
         )
 
 

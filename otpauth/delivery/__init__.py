@@ -18,7 +18,7 @@ from flask import Flask
 from config import ConfigError
 
 from ..signin import channels
-from . import queue
+from . import fallback, queue
 from .backends import build_sender
 from .base import DeliveryError, FailingSender, Message, RecordingSender, Sender, SendJob
 from .gates import Gates
@@ -34,6 +34,7 @@ from .service import (
     unavailable_channels,
     uses_embedded_redis,
 )
+from .sms_check import enforce
 from .worker import worker_command
 
 __all__ = [
@@ -70,9 +71,14 @@ def init_app(app: Flask) -> None:
             "DELIVERY_MODE=queue needs REDIS_URL: the worker cannot reach the embedded Redis"
         )
     app.cli.add_command(worker_command)
-    pool = SendPool(app) if app.config["DELIVERY_MODE"] == "inline" else None
+    inline = app.config["DELIVERY_MODE"] == "inline"
+    # Inline mode's timers (a WhatsApp code's fallback) run on the pool's timer thread.
+    pool = SendPool(app, timer=fallback.due) if inline else None
+    offered = {c.name for c in channels.offered(app.config)}
     app.extensions[EXTENSION_KEY] = Delivery(
-        senders={c.name: build_sender(app, c.name) for c in channels.sending()},
+        senders={
+            c.name: build_sender(app, c.name) for c in channels.sending() if c.name in offered
+        },
         hand_off=enqueue_nameless if pool is None else partial(defer, pool),
         mode=app.config["DELIVERY_MODE"],
         pool=pool,
@@ -90,3 +96,4 @@ def init_app(app: Flask) -> None:
         # Registered before audit's writer, so it runs after it (Flask runs them in reverse).
         app.after_request(partial(hand_over, pool))
     app.context_processor(lambda: {"delivery_unavailable": unavailable_channels})
+    enforce(app)  # every language's SMS against the registered DLT template

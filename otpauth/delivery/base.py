@@ -13,6 +13,9 @@ class Message:
     """One message to one recipient; ``html`` and ``subject`` are for e-mail only.
 
     ``status_callback``: where the SMS provider reports delivery (Twilio), if anywhere.
+    ``variables``: the values of a provider-side template (WhatsApp: the code), whose
+    approved text the provider holds; ``text`` is then what the console shows.
+    ``template_id``: the DLT template the text was registered as (SMS to India).
     """
 
     to: str
@@ -20,6 +23,8 @@ class Message:
     subject: str = ""
     html: str | None = None
     status_callback: str | None = None
+    variables: tuple[str, ...] = ()
+    template_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,15 @@ class SendJob:
     # never leaves the process). '' for a stranger; None: look the recipient up at send time
     # (queued jobs, resends).
     to: str | None = None
+    # The channel that carries it when not the request's own (a fallback: WhatsApp -> SMS);
+    # the request's channel still names the contact and its tag.
+    via: str | None = None
+    fallback_at: float = 0.0  # epoch seconds: when a channel with a fallback falls back
+
+    @property
+    def carrier(self) -> str:
+        """The channel whose sender, budgets and audit rows this send uses."""
+        return self.via or self.channel
 
 
 @dataclass(frozen=True)

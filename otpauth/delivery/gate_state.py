@@ -18,7 +18,7 @@ class Admission(Enum):
 
     OK = "ok"
     BREAKER_OPEN = "breaker_open"  # the provider keeps failing: 503 for everyone
-    BUDGET_SPENT = "budget_spent"  # SMS_MAX_PER_HOUR reached: 503 for everyone
+    BUDGET_SPENT = "budget_spent"  # the channel's hourly budget reached: 503 for everyone
 
 
 @dataclass(frozen=True)
@@ -49,4 +49,4 @@ class State:
     hour: int
     open: dict[str, bool]
     failing: dict[str, bool]  # failures counted, breaker not (yet) open
-    sms_spent: int
+    spent: dict[str, int]  # metered channel -> messages counted this hour

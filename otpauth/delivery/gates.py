@@ -1,12 +1,15 @@
-"""Delivery state shared by every instance: the channel breakers and the SMS budgets.
+"""Delivery state shared by every instance: the channel breakers and the hourly budgets.
 
-The only module that knows these Redis keys (TTL in brackets):
+The only module that knows these Redis keys (TTL in brackets). Every metered channel (SMS,
+WhatsApp) has the same budgets on the same code path, each under its own name
+(``<channel>`` below: ``sms``, ``whatsapp``):
 - ``breaker:{<channel>}`` hash: n (failed sends in a row), open [while open:
   DELIVERY_BREAKER_SECONDS; before: BREAKER_MEMORY_SECONDS from the last failure]
-- ``sms:{budget}:<hour>`` counter: SMS in all this clock hour [HOUR_KEY_TTL]
-- ``sms:{p:<prefix>}:<hour>`` counter: SMS sent (to customers) to one number prefix this
-  clock hour [HOUR_KEY_TTL]; ``…:<hour>:asked``: codes asked for by SMS for that prefix,
-  customers' and strangers' alike [HOUR_KEY_TTL] (see ``ask`` and ``reserve_send``)
+- ``<channel>:{budget}:<hour>`` counter: messages in all this clock hour [HOUR_KEY_TTL]
+- ``<channel>:{p:<prefix>}:<hour>`` counter: messages sent (to customers) to one number
+  prefix this clock hour [HOUR_KEY_TTL]; ``…:<hour>:asked``: codes asked for through the
+  channel for that prefix, customers' and strangers' alike [HOUR_KEY_TTL] (see ``ask`` and
+  ``reserve_send``)
 - ``sms:{report:<MessageSid>}:<status>``: a provider's status report already audited
   [REPORT_TTL] (Twilio's signatures carry no time: a replayed report must count once)
 
@@ -41,6 +44,7 @@ from redis.cluster import RedisCluster
 from ..signin import channels
 from .gate_state import HOUR, Admission, State, Ticket, hour_now, seconds_left_in_hour
 
+SMS = channels.detect("0")  # the channel whose keys kept their names: sms:{budget}:<hour>
 HOUR_KEY_TTL = HOUR + 60  # the key names its hour: a little slack past the hour is harmless
 BREAKER_MEMORY_SECONDS = 3600  # failures older than this are not "in a row" with new ones
 REPORT_TTL = 7 * 86400  # Twilio retries a status callback for hours, never for days
@@ -98,21 +102,22 @@ class Gates:
         return f"breaker:{{{channel}}}"
 
     @staticmethod
-    def budget_key(hour: int) -> str:
-        return f"sms:{{budget}}:{hour}"
+    def budget_key(hour: int, channel: str = SMS) -> str:
+        return f"{channel}:{{budget}}:{hour}"
 
     @staticmethod
-    def prefix_key(prefix: str, hour: int) -> str:
-        return f"sms:{{p:{prefix}}}:{hour}"
+    def prefix_key(prefix: str, hour: int, channel: str = SMS) -> str:
+        return f"{channel}:{{p:{prefix}}}:{hour}"
 
     def admit(self, channel: str, *, per_hour: int) -> Ticket:
-        """Check the breaker and, for a metered channel (SMS), count the global budget."""
+        """Check the breaker and, for a metered channel, count its global budget."""
         hour = hour_now()
         if not channels.get(channel).metered and self.state_seconds > 0:
             if self.state().open.get(channel):
                 return Ticket(Admission.BREAKER_OPEN, (), seconds_left_in_hour())
             return Ticket(Admission.OK)
-        keys = [(self.budget_key(hour), per_hour)] if channels.get(channel).metered else []
+        metered = channels.get(channel).metered
+        keys = [(self.budget_key(hour, channel), per_hour)] if metered else []
         is_open, *counts = self._checks(self.breaker_key(channel), keys)
         counted = tuple(key for (key, _), n in zip(keys, counts, strict=True) if int(n) >= 0)
         admission = Admission.OK
@@ -125,23 +130,25 @@ class Gates:
             return Ticket(admission, (), seconds_left_in_hour())
         return Ticket(admission, counted)
 
-    def ask(self, prefix: str, per_prefix: int) -> bool:
-        """Count a code asked for by SMS for ``prefix``; whether it is over the budget.
+    def ask(self, prefix: str, per_prefix: int, channel: str = SMS) -> bool:
+        """Count a code asked for through ``channel`` for ``prefix``; whether it is over the
+        budget.
 
         Counted for everyone, customer or not, in one atomic call, so the answer depends on
         how many asked, never on who: beyond ``per_prefix`` an hour the prefix is under
         attack and its requests need a proof of work (never a refusal: issue 19, finding 5).
         """
-        key = f"{self.prefix_key(prefix, hour_now())}:asked"
+        key = f"{self.prefix_key(prefix, hour_now(), channel)}:asked"
         return int(self._count(keys=[key], args=[HOUR_KEY_TTL])) > per_prefix
 
-    def reserve_send(self, prefix: str, per_prefix: int) -> bool:
-        """Count an SMS about to go to a customer in ``prefix``, unless its budget is spent.
+    def reserve_send(self, prefix: str, per_prefix: int, channel: str = SMS) -> bool:
+        """Count a message about to go to a customer in ``prefix``, unless its budget is
+        spent.
 
         Only sends count (strangers are never sent anything), so requests for numbers that
         are nobody's cannot spend a prefix's budget and lock its customers out.
         """
-        key = self.prefix_key(prefix, hour_now())
+        key = self.prefix_key(prefix, hour_now(), channel)
         return int(self._reserve(keys=[key], args=[per_prefix, HOUR_KEY_TTL])) >= 0
 
     def _checks(self, breaker: str, keys: list[tuple[str, int]]) -> list:
@@ -189,39 +196,44 @@ class Gates:
         return opened
 
     def state(self) -> State:
-        """The breakers and this hour's SMS count: read at most once per ``state_seconds``."""
+        """The breakers and this hour's budget counts: read at most once per
+        ``state_seconds``."""
         state, now, hour = self._state, time.monotonic(), hour_now()
         if state is not None and now - state.read_at < self.state_seconds and state.hour == hour:
             return state
         names = [c.name for c in channels.sending()]
+        metered = [c.name for c in channels.sending() if c.metered]
         pipe = self.redis.pipeline(transaction=False)
         for name in names:
             pipe.hmget(self.breaker_key(name), "open", "n")
-        pipe.get(self.budget_key(hour))
-        *breakers, spent = pipe.execute()
+        for name in metered:
+            pipe.get(self.budget_key(hour, name))
+        answers = pipe.execute()
+        breakers, spent = answers[: len(names)], answers[len(names) :]
         state = State(
             read_at=now,
             hour=hour,
             open={name: bool(opened) for name, (opened, _) in zip(names, breakers, strict=True)},
             failing={name: bool(n) for name, (_, n) in zip(names, breakers, strict=True)},
-            sms_spent=int(spent or 0),
+            spent={name: int(n or 0) for name, n in zip(metered, spent, strict=True)},
         )
         self._state = state
         return state
 
-    def unavailable(self, per_hour: int) -> set[str]:
-        """The channels nobody can use right now (breaker open, or SMS budget spent)."""
+    def unavailable(self, per_hour: dict[str, int]) -> set[str]:
+        """The channels nobody can use right now (breaker open, or hourly budget spent);
+        ``per_hour``: each metered channel's budget."""
         state = self.state()
-        budget_spent = state.sms_spent >= per_hour
-        return {
-            name
-            for name, opened in state.open.items()
-            if opened or (budget_spent and channels.get(name).metered)
-        }
+        spent = {name for name, n in state.spent.items() if n >= per_hour.get(name, n + 1)}
+        return {name for name, opened in state.open.items() if opened} | spent
 
     def sms_this_hour(self) -> int:
         """SMS counted so far this clock hour (customers and strangers alike)."""
-        return int(self.redis.get(self.budget_key(hour_now())) or 0)
+        return self.sent_this_hour(SMS)
+
+    def sent_this_hour(self, channel: str) -> int:
+        """Messages of ``channel`` counted so far this clock hour."""
+        return int(self.redis.get(self.budget_key(hour_now(), channel)) or 0)
 
     def first_report(self, message_id: str, status: str) -> bool:
         """Whether this status of this message is reported for the first time (one SET NX)."""

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from ..platform.extensions import db
 from ..signin.models import AuthEvent
+from .fallback import due
 from .policy import Outcome, send_delay
 from .policy import deliver as deliver_job
 from .sealing import unseal
@@ -42,6 +43,11 @@ def deliver(token: bytes) -> Retry | None:
     if outcome is Outcome.FAILED:
         raise DeliveryFailed(f"{job.channel} send failed for good")
     return None
+
+
+def fall_back(token: bytes) -> None:
+    """A WhatsApp code's timer, run by the worker when due: SMS unless it was delivered."""
+    due(unseal(current_app.config["SECRET_KEY"], token))
 
 
 def hold(enqueued_at: float) -> None:

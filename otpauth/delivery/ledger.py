@@ -40,6 +40,7 @@ SWEEPER_KEY = "otpauth.delivery_sweeper"  # the app's Sweeper, in app.extensions
 LOCK_KEY = "delivery:{sweep}"  # held by this period's sweeper [TTL: the period]
 HORIZON = timedelta(days=1)  # older hand-offs are history, not lost jobs to report now
 BATCH = 500
+HANDOFFS = ("otp_queued", "otp_fallback")  # a code handed to delivery (a fallback's fresh one)
 
 
 def lost_handoffs(cutoff: datetime, limit: int = BATCH) -> list[Row]:
@@ -47,13 +48,13 @@ def lost_handoffs(cutoff: datetime, limit: int = BATCH) -> list[Row]:
     first: their delivery_id, customer_id, channel and contact_hash."""
     outcome = aliased(AuthEvent)
     answered = exists().where(
-        and_(outcome.delivery_id == AuthEvent.delivery_id, outcome.event != "otp_queued")
+        and_(outcome.delivery_id == AuthEvent.delivery_id, outcome.event.not_in(HANDOFFS))
     )
     columns = (AuthEvent.delivery_id, AuthEvent.customer_id, AuthEvent.channel)
     query = (
         select(*columns, AuthEvent.contact_hash)
         .where(
-            AuthEvent.event == "otp_queued",
+            AuthEvent.event.in_(HANDOFFS),
             AuthEvent.at < cutoff,
             AuthEvent.at >= cutoff - HORIZON,
             AuthEvent.customer_id.is_not(None),

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from urllib.parse import urlencode, urlsplit
+
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext
 
 from ..platform.i18n import current_language
 from ..signin import channels
 from .base import Message
+from .dlt import for_language
 
 
 def render_message(channel: str, to: str, code: str, locale: str | None = None) -> Message:
@@ -25,9 +29,15 @@ def render_message(channel: str, to: str, code: str, locale: str | None = None) 
         "seconds": c["OTP_TTL_SECONDS"],
     }
     with force_locale(locale or current_language()):
-        context["lang"] = current_language()
+        context["lang"] = lang = current_language()
         subject = gettext("Your %(service)s sign-in code", service=c["SITE_NAME"])
-        return render(channel, "otp", to, subject, context)
+        message = render(channel, "otp", to, subject, context)
+    # The code is the provider-side template's variable (WhatsApp); an SMS names the DLT
+    # template its language's text was registered as.
+    template_id = None
+    if channels.get(channel).per_segment:
+        template_id = for_language(c["SMS_DLT_TEMPLATE_ID"], lang)
+    return replace(message, variables=(code,), template_id=template_id)
 
 
 def render(channel: str, kind: str, to: str, subject: str, context: dict) -> Message:
@@ -42,11 +52,15 @@ def render(channel: str, kind: str, to: str, subject: str, context: dict) -> Mes
     return Message(to=to, subject=subject, text=text, html=html)
 
 
-def status_callback_url() -> str | None:
-    """Where Twilio reports an SMS's fate: our hook on PUBLIC_HOST, over HTTPS (the site is
-    served over TLS in production); None on localhost, which Twilio cannot reach."""
-    c = current_app.config
-    host = c["PUBLIC_HOST"]
-    if not host or host in ("localhost", "127.0.0.1"):
+def status_callback_url(code_id: str | None = None) -> str | None:
+    """Where Twilio reports a message's fate: our hook under PUBLIC_URL (scheme, host and
+    port, like every link the app writes); None on loopback, which Twilio cannot reach.
+
+    ``code_id``: the code the message carries, for a report that may bring a fallback
+    (WhatsApp): ``?d=<id>``. Twilio signs the whole URL it was given, query included.
+    """
+    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    if urlsplit(base).hostname in (None, "localhost", "127.0.0.1", "::1"):
         return None  # Twilio could not reach it
-    return f"https://{host}/hooks/twilio/status"  # Twilio signs the URL it was given
+    url = f"{base}/hooks/twilio/status"
+    return f"{url}?{urlencode({'d': code_id})}" if code_id else url

@@ -54,7 +54,8 @@ def send_security_notice(
     sent = 0
     closed = unavailable_channels()  # an open breaker or a spent SMS budget holds for us too
     for channel in channels.sending():
-        if channel.name in closed:
+        offered = delivery().senders.get(channel.name) is not None  # WhatsApp may be off
+        if not channel.notices or not offered or channel.name in closed:
             continue
         found = (customer.contact(channel.name), (also or {}).get(channel.name))
         for contact in dict.fromkeys(x for x in found if x):

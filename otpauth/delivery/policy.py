@@ -31,6 +31,8 @@ from ..signin.channels import mask
 from ..signin.models import Customer
 from ..signin.otp import hasher, otp_store
 from .base import DeliveryError, Recipient, SendJob
+from .dlt import segments
+from .fallback import fall_back
 from .gates import Admission, Ticket
 from .messages import render_message, status_callback_url
 from .service import delivery, gates
@@ -89,13 +91,17 @@ def sms_prefix(number: str) -> str:
 
 
 def admit(channel: str) -> Ticket:
-    """The channel-wide gates for one send: breaker, then the global SMS budget (counted)."""
-    return gates().admit(channel, per_hour=current_app.config["SMS_MAX_PER_HOUR"])
+    """The channel-wide gates for one send: breaker, then the channel's global budget
+    (counted, metered channels only)."""
+    per_hour, _ = channels.budgets(current_app.config, channel)
+    return gates().admit(channel, per_hour=per_hour)
 
 
-def prefix_under_attack(prefix: str) -> bool:
-    """Count an SMS request for ``prefix``; whether the prefix now needs a proof of work."""
-    return gates().ask(prefix, current_app.config["SMS_MAX_PER_PREFIX_PER_HOUR"])
+def prefix_under_attack(prefix: str, channel: str) -> bool:
+    """Count a request through ``channel`` for ``prefix``; whether the prefix now needs a
+    proof of work."""
+    _, per_prefix = channels.budgets(current_app.config, channel)
+    return gates().ask(prefix, per_prefix, channel)
 
 
 def deliver(job: SendJob, next_retry_in: float | None = None) -> Outcome:
@@ -110,7 +116,7 @@ def deliver(job: SendJob, next_retry_in: float | None = None) -> Outcome:
         # The same CPU work as a real message, so a stranger's job loads this process (and
         # the pages it serves meanwhile) as much as a customer's; then it is dropped.
         render_message(
-            job.channel, channels.get(job.channel).placeholder or "", job.code, job.locale
+            job.carrier, channels.get(job.carrier).placeholder or "", job.code, job.locale
         )
         if job.customer_id:  # a customer's code (deactivated, contact changed): say so
             _audit("otp_send_skipped", job, Recipient(int(job.customer_id), ""), "no_recipient")
@@ -163,38 +169,49 @@ def _lookup_failed(
 def _send(
     job: SendJob, customer: Recipient, next_retry_in: float | None, started: float
 ) -> Outcome:
-    metered = channels.get(job.channel).metered
-    if metered and not gates().reserve_send(sms_prefix(customer.contact), _per_prefix()):
+    carrier = channels.get(job.carrier)
+    if carrier.metered and not gates().reserve_send(
+        sms_prefix(customer.contact), _per_prefix(carrier.name), carrier.name
+    ):
         # The prefix's budget counts sends (to customers) only: spent, this one is not sent.
         _audit("otp_send_skipped", job, customer, "prefix_budget")
         return _done(job, customer, Outcome.SKIPPED, started, detail="prefix budget spent")
-    message = render_message(job.channel, customer.contact, job.code, job.locale)
-    if metered:  # the SMS provider reports each message's fate
-        message = dataclasses.replace(message, status_callback=status_callback_url())
+    message = render_message(carrier.name, customer.contact, job.code, job.locale)
+    if carrier.metered:  # the provider reports each message's fate (a fallback: which code)
+        about = job.code_id if carrier.fallback else None
+        message = dataclasses.replace(message, status_callback=status_callback_url(about))
     sent = time.perf_counter()
     try:
         try:
-            delivery().senders[job.channel].send(message)
+            delivery().senders[carrier.name].send(message)
         except DeliveryError:
             raise
         except Exception as exc:  # a bug in a sender: still audited, never silently lost
             raise DeliveryError(f"unexpected {type(exc).__name__}", temporary=False) from exc
     except DeliveryError as exc:
-        metrics.observe_delivery(job.channel, time.perf_counter() - sent)
-        _feed_breaker(gates(), job.channel, ok=False)
+        metrics.observe_delivery(carrier.name, time.perf_counter() - sent)
+        _feed_breaker(gates(), carrier.name, ok=False)
         reason = failure_reason(exc, next_retry_in, job.deadline)
         if reason is None:
             retry = f"will retry in {next_retry_in:g} s"
             return _done(job, customer, Outcome.RETRY, started, detail=f"{retry}: {exc}")
+        metrics.count_message(carrier.name, "failed")
         return _give_up(job, customer, reason, str(exc), started)
-    metrics.observe_delivery(job.channel, time.perf_counter() - sent)
-    _feed_breaker(gates(), job.channel, ok=True)
-    _audit("otp_sent", job, customer)
+    metrics.observe_delivery(carrier.name, time.perf_counter() - sent)
+    _feed_breaker(gates(), carrier.name, ok=True)
+    units = units_of(carrier.name, message.text) if carrier.metered else None
+    metrics.count_message(carrier.name, "sent", units or 0)
+    _audit("otp_sent", job, customer, units=units)
     return _done(job, customer, Outcome.SENT, started)
 
 
-def _per_prefix() -> int:
-    return current_app.config["SMS_MAX_PER_PREFIX_PER_HOUR"]
+def units_of(channel: str, text: str) -> int:
+    """What one message is billed as: its SMS segments, or one message."""
+    return segments(text).count if channels.get(channel).per_segment else 1
+
+
+def _per_prefix(channel: str) -> int:
+    return channels.budgets(current_app.config, channel)[1]
 
 
 def failure_reason(exc: DeliveryError, next_retry_in: float | None, deadline: float) -> str | None:
@@ -220,17 +237,27 @@ def _give_up(
     job: SendJob, customer: Recipient, reason: str, detail: str, started: float
 ) -> Outcome:
     _audit("otp_send_failed", job, customer, reason)
-    return _done(job, customer, Outcome.FAILED, started, detail=f"{reason}: {detail}")
+    outcome = _done(job, customer, Outcome.FAILED, started, detail=f"{reason}: {detail}")
+    if channels.get(job.carrier).fallback:  # e.g. not on WhatsApp: by SMS at once
+        fall_back(job.carrier, job.tag, "failed", job.code_id)
+    return outcome
 
 
-def _audit(event: str, job: SendJob, customer: Recipient, reason: str | None = None) -> None:
+def _audit(
+    event: str,
+    job: SendJob,
+    customer: Recipient,
+    reason: str | None = None,
+    units: int | None = None,
+) -> None:
     audit.record(
         event,
         customer_id=customer.customer_id,
-        channel=job.channel,
+        channel=job.carrier,
         contact_hash=job.tag,
         reason=reason,
         delivery_id=job.code_id,
+        units=units,
     )
 
 
@@ -244,7 +271,7 @@ def _done(
     ms = (time.perf_counter() - started) * 1000
     suffix = f" ({detail})" if detail else ""
     log.log(
-        level, "delivery: %s to %s %s in %.1f ms%s", job.channel, shown, outcome.value, ms, suffix
+        level, "delivery: %s to %s %s in %.1f ms%s", job.carrier, shown, outcome.value, ms, suffix
     )
     return outcome
 

@@ -22,10 +22,13 @@ sends what it accepted before it goes.
 from __future__ import annotations
 
 import atexit
+import heapq
+import itertools
 import logging
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask, g, has_request_context
@@ -45,10 +48,17 @@ PENDING = "otpauth_sends"  # ``g`` key: the request's jobs, handed over after th
 class SendPool:
     """Runs ``policy.deliver`` for each job on a thread of its own, in an app context."""
 
-    def __init__(self, app: Flask, workers: int = WORKERS, backlog: int = BACKLOG) -> None:
+    def __init__(
+        self,
+        app: Flask,
+        workers: int = WORKERS,
+        backlog: int = BACKLOG,
+        timer: Callable[[SendJob], object] | None = None,
+    ) -> None:
         self.app = app
         self.workers = workers
         self.backlog = backlog
+        self.timers = Timers(app, timer) if timer is not None else None
         self._executor: ThreadPoolExecutor | None = None
         self._idle = threading.Condition()
         self.pending = 0
@@ -90,20 +100,83 @@ class SendPool:
         with self._idle:
             return self._idle.wait_for(lambda: self.pending == 0, timeout)
 
+    def later(self, when: float, job: SendJob) -> None:
+        """Run the pool's timer for ``job`` at ``when`` (a WhatsApp code's fallback)."""
+        if self.timers is not None:
+            self.timers.at(when, job)
+
     def shutdown(self) -> None:
-        """Finish the queued jobs and stop the threads."""
+        """Finish the queued jobs and stop the threads (timers still waiting are dropped)."""
+        if self.timers is not None:
+            self.timers.stop()
         with self._idle:
             executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=True)
 
 
+class Timers:
+    """Inline mode's timers (a WhatsApp code's fallback): one thread runs ``run(job)`` at
+    each job's time, in an app context. A heap, not a thread per timer: every WhatsApp
+    request sets one, a stranger's too."""
+
+    def __init__(self, app: Flask, run: Callable[[SendJob], object]) -> None:
+        self.app = app
+        self.run = run
+        self._heap: list[tuple[float, int, SendJob]] = []
+        self._order = itertools.count()
+        self._due = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+
+    def at(self, when: float, job: SendJob) -> None:
+        """Run ``job``'s timer at ``when`` (epoch seconds)."""
+        with self._due:
+            if self._stopped:
+                return
+            heapq.heappush(self._heap, (when, next(self._order), job))
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._loop, name="otpauth-timers", daemon=True
+                )
+                self._thread.start()
+            self._due.notify()
+
+    def __len__(self) -> int:
+        with self._due:
+            return len(self._heap)
+
+    def stop(self) -> None:
+        """Drop the timers still waiting and end the thread (the app is going away)."""
+        with self._due:
+            self._stopped = True
+            self._heap.clear()
+            self._due.notify_all()
+
+    def _next(self) -> SendJob | None:
+        with self._due:
+            while not self._stopped and (not self._heap or self._heap[0][0] > time.time()):
+                self._due.wait(self._heap[0][0] - time.time() if self._heap else None)
+            return None if self._stopped else heapq.heappop(self._heap)[2]
+
+    def _loop(self) -> None:
+        while (job := self._next()) is not None:
+            try:
+                with self.app.app_context():
+                    self.run(job)
+            except Exception as exc:  # an outage or a bug: logged, the next timer still runs
+                log.error("delivery: %s timer failed: %s", job.channel, scrubbed_traceback(exc))
+
+
 def defer(pool: SendPool, job: SendJob) -> None:
-    """Hand ``job`` to the pool after this request's view (at once outside a request)."""
+    """Hand ``job`` to the pool after this request's view (at once outside a request), and
+    set its fallback timer, if it has one (every WhatsApp job, a stranger's too)."""
     if has_request_context():
         g.setdefault(PENDING, []).append(job)
     else:
         pool.submit(job)
+    if job.fallback_at:
+        pool.later(job.fallback_at, job)
 
 
 def hand_over(pool: SendPool, response: Response) -> Response:

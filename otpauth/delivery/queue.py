@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import time
+from datetime import UTC, datetime
 
 import redis
 from flask import current_app
@@ -25,6 +26,7 @@ from .sealing import seal
 
 QUEUE_NAME = "otpauth-delivery"
 JOB_FUNCTION = "otpauth.delivery.jobs.deliver"
+TIMER_FUNCTION = "otpauth.delivery.jobs.fall_back"  # a WhatsApp code's fallback, when due
 # Live workers: sorted set of worker name -> last beat (epoch s) [TTL: LIVE_SECONDS].
 WORKERS_KEY = "delivery:{workers}"
 BEAT_SECONDS = 5  # how often each worker beats
@@ -60,6 +62,17 @@ def enqueue(job: SendJob) -> str:
             timeout=current_app.config["DELIVERY_JOB_TIMEOUT"],
             pipeline=pipe,
         )
+        if job.fallback_at:  # RQ's scheduler (the worker's pulse) runs it when due
+            timer = queue.create_job(
+                TIMER_FUNCTION,
+                args=(token,),
+                description=f"otpauth: {job.channel} fallback timer",
+                ttl=ttl,
+                failure_ttl=ttl,
+                result_ttl=0,
+                timeout=current_app.config["DELIVERY_JOB_TIMEOUT"],
+            )
+            queue.schedule_job(timer, datetime.fromtimestamp(job.fallback_at, UTC), pipeline=pipe)
         # Every key we write has a TTL, RQ's two bookkeeping keys included. Safe: every
         # job in the queue dies within ``ttl`` of its enqueueing, so when the list
         # expires, nothing live is in it; the worker pops from the list by name.

@@ -14,6 +14,7 @@ import redis
 from flask import Flask, current_app
 
 from ..platform import metrics
+from ..signin import channels
 from .base import Sender, SendJob
 from .gates import Gates
 
@@ -59,7 +60,9 @@ def unavailable_channels() -> set[str]:
     Display only: with Redis down the page still renders (the POST will answer 503).
     """
     try:
-        return gates().unavailable(current_app.config["SMS_MAX_PER_HOUR"])
+        config = current_app.config
+        budgets = {c.name: channels.budgets(config, c.name)[0] for c in channels.sending()}
+        return gates().unavailable(budgets)
     except redis.RedisError:
         metrics.count_redis_error("web")
         return set()

@@ -17,12 +17,27 @@ DELIVERY_SECONDS = Histogram(
     ["channel"],
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30),
 )
+MESSAGES = Counter(
+    "otpauth_messages",
+    "Messages by channel and what became of them (sent, delivered, undelivered, failed, fallback)",
+    ["channel", "status"],
+)
+SEGMENTS = Counter(
+    "otpauth_message_segments", "Billed units of sent messages (SMS segments)", ["channel"]
+)
 REDIS_ERRORS = Counter("otpauth_redis_errors", "Redis errors (each a 503 or a lost job)", ["where"])
 
 
 def count_event(event: str, channel: str | None) -> None:
     """Count one audit event (called by ``audit.record``)."""
     EVENTS.labels(event, channel or "none").inc()
+
+
+def count_message(channel: str, status: str, units: int = 0) -> None:
+    """Count one message's fate (and, when sent, the segments it is billed as)."""
+    MESSAGES.labels(channel, status).inc()
+    if units:
+        SEGMENTS.labels(channel).inc(units)
 
 
 def observe_delivery(channel: str, seconds: float) -> None:

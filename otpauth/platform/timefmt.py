@@ -28,3 +28,17 @@ def display_time(moment: datetime | float | None, fmt: str = "%Y-%m-%d %H:%M:%S"
     """A Jinja filter: ``moment`` formatted in the display zone, '-' for none."""
     local = to_display(moment)
     return local.strftime(fmt) if local else "-"
+
+
+def labelled_time(
+    moment: datetime | float | None, *, utc: bool = False, seconds: bool = False
+) -> str:
+    """A time for the CLI with its zone named: ``2026-01-02 08:34 IST`` in the display zone,
+    or ``2026-01-02 03:04 UTC``; '-' for none."""
+    local = to_display(moment)
+    if local is None:
+        return "-"
+    if utc:
+        local = local.astimezone(UTC)
+    shown = local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    return f"{shown} {'UTC' if utc else local.tzname()}"

@@ -44,6 +44,9 @@ EVENTS = (
     "otp_send_skipped",
     "otp_delivered",
     "otp_undelivered",
+    # A pending request's fresh code went by its fallback channel (WhatsApp -> SMS); reason:
+    # failed, undelivered (the provider's report), timeout (no report in time), asked.
+    "otp_fallback",
     # The proof-of-work challenge refused a request.
     "challenge_failed",
     # Accounts: sessions and authenticator apps.
@@ -72,6 +75,7 @@ EVENTS = (
     "contact_unlocked",
     "sessions_revoked",
     "customers_imported",
+    "customers_exported",
     # The OpenID Provider (reason: the client id).
     "oidc_authorized",
     "oidc_token_issued",
@@ -96,10 +100,12 @@ def record(
     staff_id: int | None = None,
     reason: str | None = None,
     delivery_id: str | None = None,
+    units: int | None = None,
 ) -> None:
     """Queue one event for writing at the end of the request.
 
     ``delivery_id``: the code's id on a delivery event (``otp_queued`` and its outcome).
+    ``units``: what a sent message is billed as (SMS segments; 1 for WhatsApp).
     """
     if event not in EVENTS:
         raise ValueError(f"unknown audit event {event!r}")
@@ -113,6 +119,7 @@ def record(
         "staff_id": staff_id,
         "reason": reason,
         "delivery_id": delivery_id,
+        "units": units,
         "ip": None,
         "user_agent": None,
     }

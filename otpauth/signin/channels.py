@@ -7,7 +7,7 @@ registry, so a new channel (WhatsApp, voice) is one entry here, a sender and tem
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +15,7 @@ from ..platform.catalog import lazy_gettext as _l
 from .contacts import InvalidContact, mask_email, mask_phone, normalize_email, normalize_phone
 
 AUTO = "auto"  # the request form's "choose for me": e-mail when the contact has an @
+OFF = "off"  # a sender setting that switches its channel off
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,20 @@ class Channel:
     instead: Any = None  # lazily translated: which other channel to use meanwhile
     placeholder: str | None = None
     invalid: Any = None  # lazily translated: "Enter a valid e-mail address, like ..."
+    # The settings of its hourly budgets (in all, per number prefix); metered channels only.
+    budgets: tuple[str, str] | None = None
+    per_segment: bool = False  # billed per SMS segment (else per message)
+    fallback: str | None = None  # the channel that brings a fresh code when this one fails
+    shares: str | None = None  # the channel whose contact it uses (listed once, not twice)
+    notices: bool = True  # security notices go out through it too
+    address_prefix: str = ""  # how its provider writes the contact: "whatsapp:+91…"
+    unit_cost: str | None = None  # the setting of its price per billed unit
 
     def contact_kind(self, contact: str) -> Channel:
-        """The channel whose column holds ``contact`` (itself, unless it has no column)."""
+        """The channel whose column holds ``contact`` (itself, unless it has no column or
+        shares another channel's)."""
+        if self.shares:
+            return CHANNELS[self.shares]
         return self if self.column else CHANNELS[detect(contact)]
 
     def column_for(self, contact: str) -> str:
@@ -105,10 +117,39 @@ CHANNELS: dict[str, Channel] = {
         html=False,
         has_own_check=False,
         metered=True,
+        budgets=("SMS_MAX_PER_HOUR", "SMS_MAX_PER_PREFIX_PER_HOUR"),
+        unit_cost="SMS_UNIT_COST",
+        per_segment=True,
         unavailable=_l("Text messages are unavailable right now"),
         instead=_l("You can ask for your code by e-mail instead."),
         placeholder="+10000000000",
         invalid=_l("Enter a valid mobile number, like 98765 43210."),
+    ),
+    "whatsapp": Channel(
+        name="whatsapp",
+        label=_l("WhatsApp"),
+        noun=_l("WhatsApp"),
+        short=_l("WhatsApp"),
+        normalize=normalize_phone,
+        mask=mask_phone,
+        column="phone",
+        verified_attr="phone_verified_at",
+        sender="WHATSAPP_BACKEND",
+        templates="whatsapp",
+        html=False,
+        has_own_check=False,
+        metered=True,
+        unavailable=_l("WhatsApp is unavailable right now"),
+        instead=_l("You can ask for your code by text message instead."),
+        placeholder="+10000000000",
+        invalid=_l("Enter a valid mobile number, like 98765 43210."),
+        budgets=("WHATSAPP_MAX_PER_HOUR", "WHATSAPP_MAX_PER_PREFIX_PER_HOUR"),
+        unit_cost="WHATSAPP_UNIT_COST",
+        fallback="sms",
+        shares="sms",
+        # A notice is no authentication template: WhatsApp would need another, approved one.
+        notices=False,
+        address_prefix="whatsapp:",
     ),
     "app": Channel(
         name="app",
@@ -152,4 +193,33 @@ def sending() -> list[Channel]:
 
 def contact_channels() -> list[Channel]:
     """The channels owning a customer column (the contacts a customer has on file)."""
-    return [c for c in CHANNELS.values() if c.column]
+    return [c for c in CHANNELS.values() if c.column and not c.shares]
+
+
+def offered(config: Mapping[str, Any]) -> list[Channel]:
+    """The channels this deployment offers (a sender switched ``off`` is not)."""
+    return [c for c in CHANNELS.values() if not c.sender or config.get(c.sender) != OFF]
+
+
+def phone_order(config: Mapping[str, Any]) -> tuple[str, ...]:
+    """What ``auto`` tries for a phone number, in order (DELIVERY_PHONE_ORDER)."""
+    return tuple(config.get("DELIVERY_PHONE_ORDER") or (detect("0"),))
+
+
+def budgets(config: Mapping[str, Any], name: str) -> tuple[int, int]:
+    """A metered channel's hourly budgets: in all, and per number prefix."""
+    settings = CHANNELS[name].budgets
+    return (config[settings[0]], config[settings[1]]) if settings else (0, 0)
+
+
+def answers_phone(name: str) -> bool:
+    """Whether the channel's contact is a phone number (what DELIVERY_PHONE_ORDER orders)."""
+    return CHANNELS[name].normalize is normalize_phone
+
+
+def by_address(address: str) -> tuple[Channel, str]:
+    """The channel a provider's address belongs to, and the bare contact."""
+    for channel in CHANNELS.values():
+        if channel.address_prefix and address.startswith(channel.address_prefix):
+            return channel, address[len(channel.address_prefix) :]
+    return CHANNELS[detect(address)], address

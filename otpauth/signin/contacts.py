@@ -42,6 +42,23 @@ def normalize_phone(raw: str, region: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# Numbers that never take a text message: a phone on file must be none of these.
+NOT_MOBILE = {
+    phonenumbers.PhoneNumberType.FIXED_LINE,
+    phonenumbers.PhoneNumberType.TOLL_FREE,
+    phonenumbers.PhoneNumberType.PREMIUM_RATE,
+    phonenumbers.PhoneNumberType.SHARED_COST,
+    phonenumbers.PhoneNumberType.UAN,
+    phonenumbers.PhoneNumberType.VOICEMAIL,
+}
+
+
+def is_mobile(e164: str) -> bool:
+    """Whether an E.164 number may take an SMS: anything but a landline or service number
+    (``FIXED_LINE_OR_MOBILE`` and unknown types pass: the region's plan cannot tell)."""
+    return phonenumbers.number_type(phonenumbers.parse(e164)) not in NOT_MOBILE
+
+
 def mask_email(contact: str) -> str:
     """A display form of an address: ``t***@example.com``."""
     local, _, domain = contact.partition("@")

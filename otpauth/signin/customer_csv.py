@@ -27,16 +27,32 @@ MAX_ROWS = 200_000  # a file this long is a mistake, not a customer list
 
 @dataclass
 class ImportReport:
-    """What an import did: rows imported, and each rejected row with its reason."""
+    """What an import did: rows imported, and each rejected row with its reason and values."""
 
     imported: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)
     error: str | None = None  # the file itself is unusable (no rows were read)
+    values: dict[int, list[str]] = field(default_factory=dict)  # a rejected line's cells
+
+    def reject(self, line: int, reason: str, values: list[str]) -> None:
+        """Note a rejected row: its line number, why, and its cells as read."""
+        self.rejected.append((line, reason))
+        self.values[line] = values
 
     @property
     def lines(self) -> list[str]:
         """``line N: reason`` per rejected row (line 1 is the header)."""
         return [f"line {n}: {reason}" for n, reason in self.rejected]
+
+    def rejects_csv(self) -> str:
+        """The rejected rows as a CSV to fix and import again (header, cells guarded)."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow([*HEADER, "active"])
+        for line, _reason in self.rejected:
+            cells = self.values.get(line, [])
+            writer.writerow([guarded(v) for v in cells + [""] * (len(HEADER) + 1 - len(cells))])
+        return buffer.getvalue()
 
     @property
     def summary(self) -> str:
@@ -78,19 +94,20 @@ def _valid_rows(
         line = reader.line_num  # type: ignore[attr-defined]
         if not any(v.strip() for v in values):
             continue  # a blank line is no customer
+        cells = [unguarded(v) for v in values]
         if len(values) != len(header) or line > MAX_ROWS:
-            report.rejected.append((line, f"expected {len(header)} fields, got {len(values)}"))
+            report.reject(line, f"expected {len(header)} fields, got {len(values)}", cells)
             continue
-        row = dict(zip(header, (unguarded(v) for v in values), strict=True))
+        row = dict(zip(header, cells, strict=True))
         try:
             data = validate(row["name"], row["email"], row["phone"], row["type"], region)
             data = CustomerData(**{**data.as_row(), "active": _active(row.get("active"))})
         except CustomerError as exc:
-            report.rejected.append((line, str(exc)))
+            report.reject(line, str(exc), cells)
             continue
         twin = next((seen[c] for c in (data.email, data.phone) if c and c in seen), None)
         if twin is not None:
-            report.rejected.append((line, f"same e-mail or phone as line {twin}"))
+            report.reject(line, f"same e-mail or phone as line {twin}", cells)
             continue
         seen.update({c: line for c in (data.email, data.phone) if c})
         rows.append((line, data))
@@ -122,7 +139,9 @@ def import_customers(
     fresh = []
     for line, data in rows:
         if data.email in taken or data.phone in taken:
-            report.rejected.append((line, "a customer with this e-mail or phone already exists"))
+            cells = [data.name, data.email or "", data.phone or "", data.customer_type]
+            cells.append("true" if data.active else "false")
+            report.reject(line, "a customer with this e-mail or phone already exists", cells)
         else:
             fresh.append(data.as_row())
     report.rejected.sort()

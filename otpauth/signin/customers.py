@@ -8,13 +8,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from flask import current_app
+from sqlalchemy import case, func, or_, select
 
 from config import CUSTOMER_TYPES
 
 from ..platform.extensions import db
 from . import audit, channels
-from .contacts import InvalidContact, normalize_email, normalize_phone
+from .contacts import InvalidContact, is_mobile, normalize_email, normalize_phone
 from .models import Customer
 from .otp import hasher, otp_store
 from .sessions import session_store
@@ -22,6 +23,7 @@ from .sessions import session_store
 log = logging.getLogger(__name__)
 NAME_MESSAGE = "must be 1 to 200 characters"
 NO_CONTACT_MESSAGE = "give an e-mail address, a phone number or both"
+LANDLINE_MESSAGE = "is a landline or service number; sign-in by SMS needs a mobile number"
 
 
 class CustomerError(ValueError):
@@ -68,12 +70,20 @@ def _contact(raw: str | None, field: str, normalize) -> str | None:  # noqa: ANN
 
 
 def customer_type(raw: str | None) -> str:
-    """The canonical spelling of a customer type, any case accepted."""
-    wanted = (raw or "").strip().lower() or "household"
+    """The canonical spelling of a customer type, any case accepted; no default for none."""
+    wanted = (raw or "").strip().lower()
     for known in CUSTOMER_TYPES:
         if known.lower() == wanted:
             return known
-    raise CustomerError("type", "must be one of " + ", ".join(CUSTOMER_TYPES))
+    missing = "is missing; it " if not wanted else ""
+    raise CustomerError("type", missing + "must be one of " + ", ".join(CUSTOMER_TYPES))
+
+
+def _mobile(phone: str) -> str:
+    """``phone`` (E.164) if it can take the sign-in code by SMS, else CustomerError."""
+    if not is_mobile(phone):
+        raise CustomerError("phone", LANDLINE_MESSAGE)
+    return phone
 
 
 def validate(
@@ -89,7 +99,7 @@ def validate(
     if not name or len(name) > 200 or "\x00" in name:
         raise CustomerError("name", NAME_MESSAGE)
     email = _contact(email, "email", normalize_email)
-    phone = _contact(phone, "phone", lambda raw: normalize_phone(raw, region))
+    phone = _contact(phone, "phone", lambda raw: _mobile(normalize_phone(raw, region)))
     if email is None and phone is None:
         raise CustomerError("contact", NO_CONTACT_MESSAGE)
     return CustomerData(name, email, phone, customer_type(type_), active)
@@ -141,19 +151,20 @@ def update(customer: Customer, data: CustomerData, staff_id: int | None = None) 
     return customer
 
 
-def end_sessions(customer: Customer, staff_id: int | None = None) -> int:
-    """End every session of the customer; returns how many ended."""
+def end_sessions(customer: Customer, staff_id: int | None = None, reason: str | None = None) -> int:
+    """End every session of the customer; returns how many ended. ``reason``: the staff
+    member's words, kept with the audit event."""
     ended = session_store().revoke_all(customer.kind, customer.id)
-    audit.record("sessions_revoked", customer_id=customer.id, staff_id=staff_id)
+    audit.record("sessions_revoked", customer_id=customer.id, staff_id=staff_id, reason=reason)
     return ended
 
 
-def deactivate(customer: Customer, staff_id: int | None = None) -> int:
+def deactivate(customer: Customer, staff_id: int | None = None, reason: str | None = None) -> int:
     """Stop the customer signing in and end their sessions; returns sessions ended."""
     customer.active = False
-    audit.record("customer_deactivated", customer_id=customer.id, staff_id=staff_id)
+    audit.record("customer_deactivated", customer_id=customer.id, staff_id=staff_id, reason=reason)
     db.session.commit()
-    return end_sessions(customer, staff_id)
+    return end_sessions(customer, staff_id, reason)
 
 
 def reactivate(customer: Customer, staff_id: int | None = None) -> None:
@@ -171,7 +182,7 @@ def contact_tags(customer: Customer) -> list[tuple[str, str, str]]:
         contact = customer.contact(owner.name)
         if not contact:
             continue
-        for channel in channels.CHANNELS.values():
+        for channel in channels.offered(current_app.config):
             if channel.contact_kind(contact).name == owner.name:
                 found.append((channel.name, contact, hasher().tag(channel.name, contact)))
     return found
@@ -193,18 +204,33 @@ def unlock(customer: Customer, staff_id: int | None = None) -> int:
 
 
 def search_query(q: str, region: str):  # noqa: ANN201 - a SQLAlchemy Select
-    """Customers whose name, e-mail or phone matches ``q`` (typed as on the request form)."""
-    query = select(Customer).order_by(Customer.name, Customer.id)
+    """Customers whose name, e-mail or phone matches ``q`` (typed as on the request form).
+
+    An exact e-mail address or phone number comes first: a whole address matches only
+    addresses holding it (its digits are not a phone number), a whole number only itself.
+    """
     q = (q or "").strip()[:254]
     if not q:
-        return query
+        return select(Customer).order_by(Customer.name, Customer.id)
+    exact = _exact_contact(q, region)
     pattern = "%" + q.lower().replace("\\", "").replace("%", "").replace("_", "\\_") + "%"
     matches = [func.lower(Customer.name).like(pattern, escape="\\")]
     matches.append(Customer.email.like(pattern, escape="\\"))
-    try:
-        matches.append(Customer.phone == normalize_phone(q, region))
-    except InvalidContact:
+    if exact is not None:
+        matches.append(exact)
+    elif "@" not in q:
         digits = "".join(ch for ch in q if ch.isdigit())
         if len(digits) >= 4:  # part of a number: its digits in order
             matches.append(Customer.phone.like(f"%{digits}%"))
-    return query.where(or_(*matches))
+    first = [case((exact, 0), else_=1)] if exact is not None else []
+    return select(Customer).where(or_(*matches)).order_by(*first, Customer.name, Customer.id)
+
+
+def _exact_contact(q: str, region: str):  # noqa: ANN202 - a SQL condition, or None
+    """``email = …`` or ``phone = …`` when ``q`` is a whole address or number."""
+    try:
+        if "@" in q:
+            return Customer.email == normalize_email(q)
+        return Customer.phone == normalize_phone(q, region)
+    except InvalidContact:
+        return None

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     LargeBinary,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -191,7 +192,10 @@ class AuthEvent(db.Model):
     ip: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(String(256))
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
-    reason: Mapped[str | None] = mapped_column(String(32))  # e.g. why a send failed
+    # Why: a send failed (``permanent``…), or a staff member's words for an action.
+    reason: Mapped[str | None] = mapped_column(String(200))
     # A code handed to delivery: ``otp_queued`` and its outcome (sent, failed, skipped)
     # carry the same id, so a hand-off without an outcome can be found (delivery.ledger).
     delivery_id: Mapped[str | None] = mapped_column(String(16), index=True)
+    # What a sent message is billed as (``otp_sent``): SMS segments, 1 for WhatsApp.
+    units: Mapped[int | None] = mapped_column(SmallInteger)

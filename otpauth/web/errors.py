@@ -10,7 +10,7 @@ import logging
 import time
 
 import redis
-from flask import Flask, render_template, request
+from flask import Flask, has_request_context, render_template, request, session
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from limits.errors import StorageError
@@ -20,10 +20,11 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 from ..platform import metrics
 from ..platform.catalog import gettext as _
 from ..platform.catalog import lazy_gettext as _l
-from ..platform.extensions import db, limiter, login_manager
+from ..platform.extensions import db, limiter
 from ..platform.i18n import wait_in_words
 from ..platform.logs import scrubbed_traceback
 from ..signin import audit
+from ..signin.sessions import anonymous_for_this_request
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +41,20 @@ TITLES = {
 }
 
 
+CONSOLE = "/admin/"  # the ops console's pages: its own error page (English, no customer help)
+
+
+SIGNED_IN_UNAVAILABLE = _l(
+    "Your account pages are temporarily unavailable. Please try again in a few minutes."
+)
+
+
 def render_error(code: int, message: str | None = None, headers: dict | None = None) -> tuple:
-    """Our page for ``code``; codes without a page of their own use the 400 page's layout."""
+    """Our page for ``code``; codes without a page of their own use the 400 page's layout.
+    Under the console's path, the console's page."""
     template = f"errors/{code}.html" if code in PAGES else "errors/400.html"
+    if has_request_context() and f"{request.path}/".startswith(CONSOLE):
+        template = "admin/error.html"
     title = TITLES.get(code, _l("Error"))
     html = render_template(template, code=code, title=title, message=message)
     return html, code, headers or {}
@@ -77,8 +89,8 @@ def _too_many_from_network(wait: int) -> tuple:
 def handle_unavailable(exc: Exception) -> tuple:
     """Redis or the database is down: say so, log it, let nobody in."""
     # Every page loads the user for its header; with the database or Redis (sessions) down
-    # that would fail again inside this handler, so the error page treats them as anonymous.
-    login_manager._update_request_context_with_user()
+    # that would fail again inside this handler, so the error page sees an anonymous visitor.
+    anonymous_for_this_request()
     if isinstance(exc, DBAPIError | OperationalError):
         db.session.rollback()
         part = "database"
@@ -92,7 +104,10 @@ def handle_unavailable(exc: Exception) -> tuple:
         request.path,
         type(exc).__name__,
     )
-    return render_error(503, None, {"Retry-After": "30"})
+    # "Nobody has been signed in" answers a sign-in; a customer already signed in (the
+    # cookie names a session) reads that their pages are down, not a false alarm.
+    message = str(SIGNED_IN_UNAVAILABLE) if session.get("_user_id") else None
+    return render_error(503, message, {"Retry-After": "30"})
 
 
 def handle_unexpected(exc: Exception) -> tuple:

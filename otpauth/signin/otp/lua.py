@@ -29,7 +29,8 @@ if cooldown > 0 then redis.call('SET', cool, '1', 'EX', cooldown) end
 local h = ARGV[1]
 if cid == '' then h = ARGV[2] end
 redis.call('DEL', code)
-redis.call('HSET', code, 'h', h, 'n', 0, 'cid', cid, 'iat', ARGV[9], 'id', ARGV[10])
+redis.call('HSET', code, 'h', h, 'n', 0, 'cid', cid, 'iat', ARGV[9], 'id', ARGV[10],
+  'via', ARGV[11], 'lang', ARGV[12])
 redis.call('EXPIRE', code, ttl)
 redis.call('SET', who, cid, 'EX', math.max(window, ttl))
 return {'issued', cid}
@@ -106,4 +107,32 @@ if not need_request then return {'invalid', 0, cid, 0, 0} end
 used = redis.call('HINCRBY', code, 'n', 1)
 if used >= max_attempts then return {'locked', 0, cid, 0, 0} end
 return {'invalid', max_attempts - used, cid, redis.call('TTL', code), 0}
+"""
+
+# A fresh code for the pending request, by its fallback channel (WhatsApp -> SMS): once
+# per request. Only while the live code still goes by ARGV[6] (and, when ARGV[1] is set,
+# is that code); ARGV[5] = '1': not when the provider reported it delivered. The attempts
+# used, the expiry, the window's sends and the cooldown stay as they are, so the pending
+# request answers every question exactly as before (customer or stranger alike).
+FALL_BACK = """
+local code = KEYS[1]
+local rec = redis.call('HMGET', code, 'id', 'cid', 'via', 'dl', 'lang')
+if not rec[1] then return {'gone', '', '', 0} end
+if rec[3] ~= ARGV[6] or (ARGV[1] ~= '' and rec[1] ~= ARGV[1]) then
+  return {'moved', '', '', 0}
+end
+if ARGV[5] == '1' and rec[4] then return {'delivered', '', '', 0} end
+local h = ARGV[2]
+if rec[2] == '' then h = ARGV[3] end
+redis.call('HSET', code, 'h', h, 'id', ARGV[4], 'via', ARGV[7])
+return {'fell_back', rec[2], rec[5] or '', redis.call('TTL', code)}
+"""
+
+# The provider delivered code ARGV[1] (if it is still the live one): no fallback for it.
+DELIVERED = """
+if redis.call('HGET', KEYS[1], 'id') == ARGV[1] then
+  redis.call('HSET', KEYS[1], 'dl', '1')
+  return 1
+end
+return 0
 """

@@ -6,7 +6,9 @@ the hash tag ``{c}`` (``c`` = keyed hash of channel and contact), so each script
 Redis Cluster slot, and every key is written with a TTL.
 
 Keys (TTL in brackets):
-- ``otp:{c}:code``  hash: h (code hash), n (attempts used), cid, iat, id [OTP_TTL_SECONDS]
+- ``otp:{c}:code``  hash: h (code hash), n (attempts used), cid, iat, id, via (the channel
+  carrying it), lang (the language it was asked in), dl (its provider reported it
+  delivered) [OTP_TTL_SECONDS]
 - ``otp:{c}:sends`` counter: sends in the window [OTP_REQUEST_WINDOW_SECONDS from the first]
 - ``otp:{c}:cool``  flag: present while a resend must wait [OTP_RESEND_COOLDOWN_SECONDS]
 - ``otp:{c}:fails`` counter: wrong guesses across codes [one day from the first]
@@ -27,7 +29,7 @@ from redis.cluster import RedisCluster
 from redis.commands.core import Script
 from redis.exceptions import NoScriptError
 
-from .lua import ISSUE, VERIFY, VERIFY_TOTP
+from .lua import DELIVERED, FALL_BACK, ISSUE, VERIFY, VERIFY_TOTP
 
 FAILURE_WINDOW_SECONDS = 86400
 KEEP_CUSTOMER = "?"  # issue(): reuse the customer id of the pending request (resend)
@@ -108,6 +110,16 @@ def _text(value: bytes | str | int | None) -> str:
     return str(value)
 
 
+@dataclass(frozen=True)
+class FellBack:
+    """A pending request moved to its fallback channel: whose it is, its language, and the
+    seconds its code has left."""
+
+    customer_id: str
+    lang: str
+    ttl: int
+
+
 class OtpStore:
     """Issues and verifies codes for contact tags; each call is one Redis round trip."""
 
@@ -119,6 +131,8 @@ class OtpStore:
         self._issue = client.register_script(ISSUE)
         self._verify = client.register_script(VERIFY)
         self._verify_totp = client.register_script(VERIFY_TOTP)
+        self._fall_back = client.register_script(FALL_BACK)
+        self._delivered = client.register_script(DELIVERED)
 
     @staticmethod
     def keys(tag: str) -> dict[str, str]:
@@ -134,6 +148,8 @@ class OtpStore:
         code_id: str = "",
         *,
         cooldown: bool = True,
+        via: str = "",
+        lang: str = "",
     ) -> IssueResult:
         """Store a new code for ``tag`` unless a limit refuses it (replaces any older code).
 
@@ -141,6 +157,8 @@ class OtpStore:
         match) or ``KEEP_CUSTOMER`` to reuse the pending request's customer (resend).
         ``code_id`` names this code, so a queued send can tell whether it is still live.
         ``cooldown=False``: nothing is sent (an authenticator app), so nobody need wait.
+        ``via`` and ``lang``: the channel that carries the code and the language it was
+        asked in (a fallback sends the fresh code in that language).
         """
         k, lim = self.keys(tag), self.limits
         status, value = self._call(
@@ -157,6 +175,8 @@ class OtpStore:
                 lim.max_failures_per_day,
                 int(time.time()),
                 code_id,
+                via,
+                lang,
             ],
         )
         status = _text(status)
@@ -219,6 +239,43 @@ class OtpStore:
         if used is None or ttl is None or ttl < 0:
             return None, resend_in
         return Pending(max(self.limits.max_attempts - int(used), 0), int(ttl)), resend_in
+
+    def fall_back(
+        self,
+        tag: str,
+        code_hash: str,
+        decoy: str,
+        code_id: str,
+        *,
+        from_channel: str,
+        to_channel: str,
+        expected_id: str = "",
+        unless_delivered: bool = False,
+    ) -> FellBack | None:
+        """Replace the live ``from_channel`` code by a fresh one for ``to_channel`` (one
+        atomic call); None when there is nothing to move (gone, moved already, delivered).
+
+        Attempts used, expiry, sends and cooldown are kept: see ``lua.FALL_BACK``.
+        """
+        status, cid, lang, ttl = self._fall_back(
+            keys=[self.keys(tag)["code"]],
+            args=[
+                expected_id,
+                code_hash,
+                decoy,
+                code_id,
+                int(unless_delivered),
+                from_channel,
+                to_channel,
+            ],
+        )
+        if _text(status) != "fell_back":
+            return None
+        return FellBack(_text(cid), _text(lang), max(int(ttl), 1))
+
+    def mark_delivered(self, tag: str, code_id: str) -> bool:
+        """The provider delivered code ``code_id`` of ``tag``: it needs no fallback."""
+        return bool(self._delivered(keys=[self.keys(tag)["code"]], args=[code_id]))
 
     def live_code_id(self, tag: str) -> str | None:
         """The id of ``tag``'s live code (None: used, expired or cleared since)."""

@@ -36,6 +36,7 @@ __all__ = [
 
 EXTENSION_KEY = "otpauth.sessions"
 SID_KEY = "_sid"  # the cookie session's key holding the sid
+OUTAGE = "otpauth_outage"  # g: Redis or the database failed in this request
 MODELS: dict[str, Any] = {"customer": Customer, "staff": Staff}
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -51,9 +52,17 @@ def current_record() -> SessionRecord | None:
     return g.get("session_record")
 
 
+def anonymous_for_this_request() -> None:
+    """Redis or the database failed: the rest of this request (its error page) sees an
+    anonymous visitor, without loading the user again or ending the session."""
+    g.setdefault(OUTAGE, True)
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> Customer | Staff | None:
     """The user of the live session named in the cookie; None (anonymous) otherwise."""
+    if g.get(OUTAGE):  # the outage's error page: anonymous, the session left as it is
+        return None
     sid = session.get(SID_KEY)
     record = session_store().get(sid) if isinstance(sid, str) else None
     user = None

@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from config import STAFF_ROLES
@@ -60,6 +61,11 @@ def create(email: str, name: str, role: str) -> tuple[Staff, str]:
     audit.record("staff_created", staff_id=staff.id)
     db.session.commit()
     return staff, token
+
+
+def setup_link(token: str) -> str:
+    """The full URL of a setup link: PUBLIC_URL's scheme, host and port, then the path."""
+    return f"{current_app.config['PUBLIC_URL']}/admin/setup/{token}"
 
 
 def by_setup_token(token: str) -> Staff | None:

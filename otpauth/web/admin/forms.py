@@ -8,9 +8,9 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import PasswordField, SelectField, ValidationError
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length
 
-from config import CUSTOMER_TYPES
+from config import CUSTOMER_TYPES, STAFF_ROLES
 
 from ..auth.forms import TextField
 from .passwords import MAX_LENGTH, problem
@@ -71,6 +71,14 @@ class CustomerForm(FlaskForm):
     type = SelectField("Type", choices=[SelectChoice(t, t) for t in CUSTOMER_TYPES])
 
 
+class StaffForm(FlaskForm):
+    """A new staff member: ``staff create`` in the console (admins)."""
+
+    email = TextField("Work e-mail address", validators=[InputRequired(), Length(max=254)])
+    name = TextField("Name as shown in the console", validators=[InputRequired(), Length(max=200)])
+    role = SelectField("Role", choices=[SelectChoice(r, r) for r in STAFF_ROLES])
+
+
 class ImportForm(FlaskForm):
     """A CSV file of customers."""
 
@@ -79,3 +87,24 @@ class ImportForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that changes state: only the CSRF token."""
+
+
+REASON_LENGTH = 200  # auth_events.reason holds it whole
+
+
+def _stripped(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+class ReasonForm(FlaskForm):
+    """An action asked for on a page of its own: why (kept in the audit event)."""
+
+    reason = TextField(
+        "Reason (kept in the audit trail)",
+        filters=[_stripped],
+        validators=[
+            DataRequired(message="Give a reason."),
+            Length(max=REASON_LENGTH, message="At most 200 characters."),
+        ],
+        render_kw={"maxlength": REASON_LENGTH, "autocomplete": "off"},
+    )

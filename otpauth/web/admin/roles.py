@@ -38,7 +38,9 @@ RULES: dict[str, frozenset[str]] = {
     "admin.reactivate": ADMIN,
     "admin.customer_passkey_remove": ADMIN,
     "admin.import_csv": ADMIN,
+    "admin.customers_export": ADMIN,
     "admin.staff": ADMIN,
+    "admin.staff_new": ADMIN,
     "admin.staff_deactivate": ADMIN,
     "admin.oidc_clients": ADMIN,
 }

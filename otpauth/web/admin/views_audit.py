@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from flask import Response, current_app, g, render_template, request
 
 from ...platform.extensions import db
 from ...signin.audit import EVENTS
-from ...signin.customer_csv import import_customers
+from ...signin.customer_csv import ImportReport, import_customers
 from ..uploads import accepts_files
 from . import audit_search
 from .blueprint import bp
@@ -58,4 +59,13 @@ def import_csv() -> Any:
             region = current_app.config["PHONE_DEFAULT_REGION"]
             report = import_customers(text, region, staff_id=g.staff.id)
     status = 400 if form.errors else 200
-    return render_template("admin/import.html", form=form, report=report), status
+    rejects = rejects_href(report) if report and report.rejected else None
+    page = render_template("admin/import.html", form=form, report=report, rejects=rejects)
+    return page, status
+
+
+def rejects_href(report: ImportReport) -> str:
+    """The rejected rows as a CSV download in the page itself (a ``data:`` URL): nothing of
+    the upload is kept on the server, and the link works without JavaScript."""
+    encoded = base64.b64encode(report.rejects_csv().encode("utf-8")).decode("ascii")
+    return "data:text/csv;charset=utf-8;base64," + encoded

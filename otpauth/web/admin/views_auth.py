@@ -19,6 +19,12 @@ from .lockout import staff_lockout
 
 WRONG = "Wrong e-mail or password."
 BUSY = "The console is busy. Try again in a few seconds."
+# A staff member has just passed the password step: telling them that a code works once
+# reveals nothing, and saves a newcomer retyping the code they used to finish the setup.
+WRONG_CODE = (
+    "Invalid OTP. Each code works once: if you have just used this one, wait for the next "
+    "code in your app (at most 30 seconds)."
+)
 # Session key: staff id, setup token hash, and the pending secret encrypted with the
 # SecretBox (the cookie is signed, not secret: the member's second factor stays unreadable).
 SETUP = "admin_setup"
@@ -77,7 +83,7 @@ def login_verify() -> Any:
     if not authenticators.verify(staff.kind, staff.id, form.code.data):
         lockout.fail(staff.email)
         audit.record("staff_login_failed", staff_id=staff.id, reason="code")
-        return render_template("admin/verify.html", form=form, error="Invalid OTP."), 400
+        return render_template("admin/verify.html", form=form, error=WRONG_CODE), 400
     lockout.clear(staff.email)
     staff.last_login_at = utcnow()
     audit.record("staff_login", staff_id=staff.id)

@@ -5,17 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ...platform.extensions import db
+from ...signin import audit
 from ...signin import customers as service
+from ...signin.customer_csv import export_rows
 from ...signin.models import Customer
 from ...signin.support_panel import support_panel
 from ..account.sessions_views import describe
 from ..errors import render_error
 from .audit_search import staff_names
 from .blueprint import bp
-from .forms import ActionForm, CustomerForm
+from .forms import REASON_LENGTH, ActionForm, CustomerForm, ReasonForm
 
 PER_PAGE = 25
 
@@ -42,6 +45,20 @@ def customers() -> Any:
     query = service.search_query(q, current_app.config["PHONE_DEFAULT_REGION"])
     results = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
     return render_template("admin/customers.html", q=q, results=results)
+
+
+@bp.route("/customers/export.csv")
+def customers_export() -> Response:
+    """Every customer as the CLI's CSV (``customers export``): the same columns and the same
+    guard against spreadsheet formulas; the download is audited."""
+    query = select(Customer).order_by(Customer.id).execution_options(yield_per=1000)
+    body = "".join(export_rows(db.session.scalars(query)))
+    audit.record("customers_exported", staff_id=g.staff.id)
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=customers.csv"},
+    )
 
 
 def _save(form: CustomerForm, customer: Customer | None) -> Customer | None:
@@ -115,16 +132,35 @@ def unlock(customer_id: int) -> Response:
     return _action(customer_id, service.unlock, "Unlocked: {result} limit(s) cleared.")
 
 
-@bp.route("/customers/<row_id:customer_id>/sign-out", methods=["POST"])
-def sign_out(customer_id: int) -> Response:
-    """End all the customer's sessions."""
-    return _action(customer_id, service.end_sessions, "{result} session(s) ended.")
+def _asked(customer_id: int, do, title: str, label: str, message: str) -> Any:  # noqa: ANN001
+    """An action that asks first: GET shows a page naming the customer and asking why;
+    POST with a reason does it (the reason goes into the audit event); no JavaScript."""
+    customer = _customer(customer_id)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        reason = audit.printable(form.reason.data, REASON_LENGTH)
+        result = do(customer, staff_id=g.staff.id, reason=reason)
+        flash(message.format(result=result), "info")
+        return redirect(url_for(".customer", customer_id=customer.id))
+    page = render_template(
+        "admin/confirm.html", form=form, customer=customer, title=title, label=label
+    )
+    return page, 400 if form.errors else 200
 
 
-@bp.route("/customers/<row_id:customer_id>/deactivate", methods=["POST"])
-def deactivate(customer_id: int) -> Response:
-    """Stop the customer signing in (ends their sessions too)."""
-    return _action(customer_id, service.deactivate, "Deactivated; {result} session(s) ended.")
+@bp.route("/customers/<row_id:customer_id>/sign-out", methods=["GET", "POST"])
+def sign_out(customer_id: int) -> Any:
+    """End all the customer's sessions, once asked why."""
+    title = "Sign out everywhere"
+    done = "{result} session(s) ended."
+    return _asked(customer_id, service.end_sessions, title, "Sign out everywhere", done)
+
+
+@bp.route("/customers/<row_id:customer_id>/deactivate", methods=["GET", "POST"])
+def deactivate(customer_id: int) -> Any:
+    """Stop the customer signing in (ends their sessions too), once asked why."""
+    done = "Deactivated; {result} session(s) ended."
+    return _asked(customer_id, service.deactivate, "Deactivate", "Deactivate", done)
 
 
 @bp.route("/customers/<row_id:customer_id>/reactivate", methods=["POST"])

@@ -10,6 +10,7 @@ from ...delivery import gates
 from ...delivery.queue import queue_stats
 from .blueprint import bp
 from .charts import bar_chart
+from .costs import daily_costs
 from .stats import SERIES, Stats, daily, hourly
 
 
@@ -34,7 +35,8 @@ def operations() -> Operations:
 def charts(stats: Stats, channel: str | None, fmt: str) -> list:
     """One chart per series for the chosen channel (all channels when None)."""
     labels = [b.strftime(fmt) for b in stats.buckets]
-    return [bar_chart(label, stats.row(label, channel), labels) for label in SERIES]
+    x_title = f"{stats.period.unit} ({current_app.config['DISPLAY_TIMEZONE']})"
+    return [bar_chart(label, stats.row(label, channel), labels, x_title) for label in SERIES]
 
 
 @bp.route("/")
@@ -55,5 +57,6 @@ def overview() -> str:
         channel=channel,
         channels=sorted({*hours.channels, *days.channels}),
         ops=operations(),
+        costs=daily_costs(),
         queue_mode=current_app.config["DELIVERY_MODE"] == "queue",
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import current_app
 from flask_wtf import FlaskForm
@@ -78,9 +79,17 @@ class RequestForm(CheckedForm):
     normalized: str = ""
     resolved_channel: str = ""  # the channel the request goes by (never ``auto``)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The channels this deployment offers (WhatsApp only where it is switched on).
+        offered = {c.name for c in channels.offered(current_app.config)}
+        self.channel.choices = [
+            c for c in self.channel.choices if c.value in offered | {channels.AUTO}
+        ]
+
     def validate_contact(self, field: TextField) -> None:
         choice, raw = self.channel.data, field.data or ""
-        if choice != channels.AUTO and choice not in channels.CHANNELS:
+        if choice != channels.AUTO and choice not in {c.value for c in self.channel.choices}:
             return  # the channel's own error says what is wrong
         resolved = resolve_contact(choice, raw, current_app.config["PHONE_DEFAULT_REGION"])
         if resolved is None:

@@ -16,8 +16,9 @@ from enum import Enum
 
 from flask import current_app
 
-from ...delivery import SendJob, delivery, policy
+from ...delivery import SendJob, delivery, policy, unavailable_channels
 from ...delivery import gates as delivery_gates
+from ...delivery.fallback import Moved, fall_back
 from ...delivery.gates import Admission, Ticket
 from ...delivery.notices import send_security_notice
 from ...platform import autocommit
@@ -43,6 +44,7 @@ class Issued:
     tag: str
     result: IssueResult | None
     blocked: Blocked | None = None
+    fallback_at: float = 0.0  # when a WhatsApp code falls back to SMS (0: it has none)
 
 
 class Blocked(Enum):
@@ -94,14 +96,31 @@ def resend_code(channel: str, tag: str) -> Issued:
     return _issue_and_send(channel, tag, KEEP_CUSTOMER)
 
 
+def auto_channel(detected: str) -> str:
+    """What ``auto`` means for a contact of kind ``detected``: for a phone number, the first
+    channel of DELIVERY_PHONE_ORDER that is available right now (else the first one). The
+    same answer for every contact: it reads only the channel-wide state."""
+    if not channels.answers_phone(detected):
+        return detected
+    order = channels.phone_order(current_app.config)
+    down = unavailable_channels()
+    return next((name for name in order if name not in down), order[0])
+
+
+def fall_back_now(channel: str, tag: str) -> Moved:
+    """The customer asked for the code by the fallback channel (SMS) instead, at once."""
+    return fall_back(channel, tag, "asked")
+
+
 def sms_prefix(channel: str, contact: str) -> str | None:
     """The SMS budget's prefix of a normalized contact (None: unmetered, or never sent to)."""
     metered = channels.get(channel).metered
     return policy.sms_prefix(contact) if metered and policy.routable(contact) else None
 
 
-def needs_proof(prefix: str | None) -> bool:
-    """Count a send request for an SMS ``prefix``; whether it must carry a proof of work.
+def needs_proof(channel: str, prefix: str | None) -> bool:
+    """Count a send request for a ``prefix`` of a metered channel; whether it must carry a
+    proof of work.
 
     The per-prefix budget counts only what is sent (to customers), so requests for numbers
     that are nobody's no longer spend it and lock a prefix's customers out (issue 19,
@@ -109,7 +128,7 @@ def needs_proof(prefix: str | None) -> bool:
     ``SMS_MAX_PER_PREFIX_PER_HOUR`` requests an hour the prefix is under attack, and its
     requests (customers' and strangers' the same) need a solved challenge instead.
     """
-    return prefix is not None and policy.prefix_under_attack(prefix)
+    return prefix is not None and policy.prefix_under_attack(prefix, channel)
 
 
 def _issue_and_send(channel: str, tag: str, customer_id: str, to: str | None = None) -> Issued:
@@ -120,8 +139,12 @@ def _issue_and_send(channel: str, tag: str, customer_id: str, to: str | None = N
     ticket = policy.admit(channel)
     if ticket.admission is not Admission.OK:
         return _refused(channel, tag, ticket)
-    code, code_id = generate_code(current_app.config["OTP_LENGTH"]), secrets.token_hex(8)
-    result = otp_store().issue(tag, hasher().code(tag, code), decoy_hash(), customer_id, code_id)
+    config = current_app.config
+    code, code_id = generate_code(config["OTP_LENGTH"]), secrets.token_hex(8)
+    lang = current_language()
+    result = otp_store().issue(
+        tag, hasher().code(tag, code), decoy_hash(), customer_id, code_id, via=channel, lang=lang
+    )
     if not result.issued:
         delivery_gates().give_back(ticket.counted)
         _audit_refusal(channel, tag, customer_id)
@@ -134,10 +157,15 @@ def _issue_and_send(channel: str, tag: str, customer_id: str, to: str | None = N
         contact_hash=tag,
         delivery_id=code_id,
     )
-    deadline = time.time() + current_app.config["OTP_TTL_SECONDS"]
-    job = SendJob(channel, tag, code_id, code, result.customer_id, deadline, current_language(), to)
+    now = time.time()
+    deadline = now + config["OTP_TTL_SECONDS"]
+    # Every WhatsApp code, a stranger's too, falls back on the same clock.
+    fallback_at = now + config["WHATSAPP_FALLBACK_SECONDS"] if channels.get(channel).fallback else 0
+    job = SendJob(
+        channel, tag, code_id, code, result.customer_id, deadline, lang, to, fallback_at=fallback_at
+    )
     delivery().dispatch(job)
-    return Issued(tag, result)
+    return Issued(tag, result, fallback_at=fallback_at)
 
 
 def _refused(channel: str, tag: str, ticket: Ticket) -> Issued:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,13 +21,14 @@ from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from ...delivery.fallback import Moved
 from ...delivery.policy import UNROUTABLE, unavailable_message
 from ...platform import ip_limits
 from ...platform.catalog import gettext as _
 from ...platform.i18n import wait_in_words
 from ...signin import audit
 from ...signin.challenge import challenges
-from ...signin.channels import mask
+from ...signin.channels import AUTO, CHANNELS, mask
 from ...signin.otp import otp_store
 from ...signin.otp.store import IssueResult, VerifyResult
 from ...signin.sessions import end_session, start_session
@@ -86,26 +88,34 @@ def check_failed() -> str:
     return _("Please complete the check below, then send the form again.")
 
 
-def _challenge_passed(prefix: str | None = None) -> bool:
+def _challenge_passed(channel: str = "", prefix: str | None = None) -> bool:
     """No proof of work required now, or a valid, unused one came with the form.
 
     Required while the site is under attack, or for an SMS to a number prefix asked for
     too often this hour (counted here, for everyone: see ``service.needs_proof``).
     """
     checker = challenges()
-    required = service.needs_proof(prefix) or checker.required()
+    required = service.needs_proof(channel, prefix) or checker.required()
     return not required or checker.redeem(request.form.get("altcha"))
 
 
 def _remember_pending(
-    channel: str, contact_masked: str, tag: str, next_url: str | None, prefix: str | None = None
+    channel: str,
+    contact_masked: str,
+    issued: service.Issued,
+    next_url: str | None,
+    prefix: str | None = None,
 ) -> None:
     session[PENDING] = {
         "channel": channel,
         "masked": contact_masked,
-        "tag": tag,
+        "tag": issued.tag,
         "next": next_url,
         "prefix": prefix,  # the SMS number prefix, counted on resends too
+        # When a WhatsApp code falls back to SMS by itself (the page says so from then on:
+        # the clock alone, the same for every contact); whether the customer asked for it.
+        "fallback_at": issued.fallback_at,
+        "asked": False,
     }
 
 
@@ -123,7 +133,9 @@ def request_code() -> Any:
     form = RequestForm()
     if form.validate_on_submit():
         channel, contact = form.resolved_channel, form.normalized
-        if not _challenge_passed(service.sms_prefix(channel, contact)):
+        if form.channel.data == AUTO:
+            channel = service.auto_channel(channel)  # DELIVERY_PHONE_ORDER for a phone
+        if not _challenge_passed(channel, service.sms_prefix(channel, contact)):
             # Before any lookup: the same answer for every contact, and nothing is sent.
             audit.record("challenge_failed")
             page = render_template(
@@ -140,7 +152,7 @@ def request_code() -> Any:
         _remember_pending(
             channel,
             mask(channel, contact),
-            issued.tag,
+            issued,
             safe_next(request.values.get("next")),
             service.sms_prefix(channel, contact),
         )
@@ -155,6 +167,8 @@ def _verify_page(
     """The verify page; ``context`` may carry ``live`` when the caller already knows it."""
     if "live" not in context:
         context["live"], context["resend_in"] = otp_store().pending(pending["tag"])
+    fallback_at = pending.get("fallback_at") or 0
+    context["fell_back"] = pending.get("asked") or (fallback_at and time.time() >= fallback_at)
     page = render_template("otp/verify.html", form=form, pending=pending, **context)
     return page, status, headers or {}
 
@@ -198,7 +212,8 @@ def resend() -> Any:
     pending = session.get(PENDING)
     if not pending:
         return redirect(url_for(".request_code"))
-    if not _challenge_passed(pending.get("prefix")):  # a resend is a send: it costs a proof too
+    # A resend is a send: it costs a proof too.
+    if not _challenge_passed(pending["channel"], pending.get("prefix")):
         audit.record("challenge_failed", channel=pending["channel"])
         form = VerifyForm(formdata=None)
         return _verify_page(form, pending, 400, error=check_failed(), challenge_required=True)
@@ -213,7 +228,28 @@ def resend() -> Any:
     if not issued.result.issued:
         message, headers = refusal(issued.result)
         return _verify_page(VerifyForm(formdata=None), pending, 429, headers, error=message)
+    session[PENDING] = {**pending, "fallback_at": issued.fallback_at, "asked": False}
     flash(_("A new code has been sent. The previous code no longer works."), "info")
+    return redirect(url_for(".verify"))
+
+
+@bp.route("/fallback/", methods=["POST"])
+@_limit("RATELIMIT_OTP_RESEND")
+def fallback() -> Any:
+    """Send the pending request's code by text message instead of WhatsApp, at once.
+
+    Once per request, and the same answer for every contact: the store moves a stranger's
+    request as it moves a customer's (see ``delivery.fallback``).
+    """
+    pending = session.get(PENDING)
+    if not pending or not CHANNELS[pending["channel"]].fallback:
+        return redirect(url_for(".request_code"))
+    moved = service.fall_back_now(pending["channel"], pending["tag"])
+    if moved is Moved.UNAVAILABLE:
+        error = unavailable_message(CHANNELS[pending["channel"]].fallback)
+        return _verify_page(VerifyForm(formdata=None), pending, 503, error=error)
+    session[PENDING] = {**pending, "asked": True}
+    flash(_("We have sent a new code by text message. The WhatsApp code no longer works."), "info")
     return redirect(url_for(".verify"))
 
 

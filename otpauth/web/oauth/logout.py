@@ -1,8 +1,9 @@
 """RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0) at ``/oauth/logout``.
 
-A GET ends the session at once only when its ``id_token_hint`` is one we signed and
-names this very session; otherwise it shows a button (a POST with our CSRF token), so a
-link on another site cannot sign a customer out. The browser goes back only to a
+A GET or a relying party's POST ends the session at once only when its ``id_token_hint``
+is one we signed and names this very session; otherwise it shows a button (a POST with our
+CSRF token), so a link or form on another site cannot sign a customer out. The browser
+goes back only to a
 ``post_logout_redirect_uri`` registered for the client, with ``state``; a wrong one gets
 our 400 page, never a redirect.
 """
@@ -14,6 +15,8 @@ from urllib.parse import urlencode
 
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
+from wtforms.validators import ValidationError
 
 from ...oidc import clients
 from ...oidc.store import session_tag
@@ -21,6 +24,7 @@ from ...oidc.tokens import Hint, read_id_token_hint
 from ...platform.catalog import gettext as _
 from ...signin import audit
 from ...signin.sessions import current_record, end_session
+from .. import origin_check
 from ..errors import render_error
 from .views import bp, no_500
 
@@ -55,7 +59,20 @@ def _sign_out() -> None:
         end_session()
 
 
+def _confirmed() -> bool:
+    """A POST of our own confirmation button (its CSRF token checked here: the view is
+    exempt from the site-wide check so that a relying party may POST to it too)."""
+    if request.method != "POST":
+        return False
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        return False
+    return True
+
+
 @bp.route("/oauth/logout", methods=["GET", "POST"])
+@origin_check.exempt
 @no_500(page=True)
 def logout() -> Any:
     """End the otpauth session for a relying party, then go back to it."""
@@ -66,7 +83,7 @@ def logout() -> Any:
     ok, target = _target(hint)
     if not ok:
         return render_error(400, _("This sign-out link is not valid."))
-    if request.method == "GET" and not _names_this_session(hint):
+    if not _names_this_session(hint) and not _confirmed():
         fields = {k: request.values.get(k) for k in FIELDS if request.values.get(k)}
         signed_in = current_user.is_authenticated
         return render_template("oidc/logout.html", fields=fields, signed_in=signed_in)

@@ -24,9 +24,9 @@ from ...oidc.models import OidcClient
 from ...oidc.server import authorization_server
 from ...platform import ip_limits
 from ...platform.catalog import gettext as _
-from ...platform.extensions import csrf
 from ...signin import audit
 from ...signin.sessions import current_record
+from .. import origin_check
 from ..errors import render_error
 
 bp = Blueprint("oidc", __name__)
@@ -183,7 +183,7 @@ def authorize() -> Any:
 
 
 @bp.route("/oauth/token", methods=["POST"])
-@csrf.exempt
+@origin_check.exempt
 @_limit("RATELIMIT_OAUTH_TOKEN")
 @no_500(page=False)
 def token() -> Any:
@@ -192,7 +192,7 @@ def token() -> Any:
 
 
 @bp.route("/oauth/revoke", methods=["POST"])
-@csrf.exempt
+@origin_check.exempt
 @_limit("RATELIMIT_OAUTH_TOKEN")
 @no_500(page=False)
 def revoke() -> Any:
@@ -201,7 +201,7 @@ def revoke() -> Any:
 
 
 @bp.route("/oauth/userinfo", methods=["GET", "POST"])
-@csrf.exempt
+@origin_check.exempt
 @no_500(page=False)
 def userinfo() -> Any:
     """Claims for the access token's scopes."""

@@ -1,16 +1,16 @@
 """Passkeys: the passkeys table; customers and staff gain a WebAuthn user handle and the
 passkey offer's answer
 
-Revision ID: 0006_passkeys
-Revises: 0005_oidc
+Revision ID: 0008_passkeys
+Revises: 0007_audit_reason_text
 Create Date: 2026-12-06
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_passkeys"
-down_revision = "0005_oidc"
+revision = "0008_passkeys"
+down_revision = "0007_audit_reason_text"
 branch_labels = None
 depends_on = None
 
