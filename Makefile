@@ -36,7 +36,8 @@ messages: $(VENV)/.installed
 # The port `make run` serves on: `make run PORT=5600`, or FLASK_RUN_PORT as `flask run` reads it.
 PORT ?= $(or $(FLASK_RUN_PORT),5000)
 
-## run: migrate, add the demo customer, serve on http://127.0.0.1:$(PORT) (codes print here)
+## run: migrate, add the demo customer, serve on http://localhost:$(PORT) (codes print here)
+# Opened as localhost, not 127.0.0.1: browsers refuse an IP address as a passkey's RP ID.
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) customers create --name "Demo Household" --email test@example.com \

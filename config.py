@@ -8,6 +8,7 @@ and an exit, never a traceback. Each setting's name, defaults, parser and meanin
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import tempfile
@@ -114,6 +115,35 @@ def _public_url(settings: dict[str, Any]) -> None:
     else:
         settings["PUBLIC_URL"] = f"https://{settings.get('PUBLIC_HOST') or 'localhost'}"
     settings["OIDC_ISSUER"] = (settings.get("OIDC_ISSUER") or settings["PUBLIC_URL"]).rstrip("/")
+    _webauthn(settings)
+
+
+def _webauthn(settings: dict[str, Any]) -> None:
+    """The passkeys' RP ID and origins from PUBLIC_URL; off when the host is an IP address
+    (browsers refuse one as RP ID)."""
+    public = urlsplit(settings["PUBLIC_URL"])
+    settings["WEBAUTHN_RP_ID"] = (settings.get("WEBAUTHN_RP_ID") or public.hostname or "").lower()
+    origins = settings.get("WEBAUTHN_ORIGINS") or (f"{public.scheme}://{public.netloc}",)
+    for origin in origins:
+        parts = urlsplit(origin)
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.path not in ("", "/")
+        ):
+            raise ConfigError(
+                f"WEBAUTHN_ORIGINS: {origin!r} must be an origin such as https://host"
+            )
+    settings["WEBAUTHN_ORIGINS"] = tuple(o.rstrip("/") for o in origins)
+    settings["PASSKEYS_ENABLED"] = not _is_ip(settings["WEBAUTHN_RP_ID"])
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def check(settings: Mapping[str, Any]) -> None:
@@ -198,9 +228,17 @@ def _local_url(url: str) -> bool:
 
 def start_warnings(settings: Mapping[str, Any]) -> list[str]:
     """Lines to log at start: real services reached by a profile that is not production."""
+    passkeys = (
+        [
+            f"passkeys are off: the relying party {settings['WEBAUTHN_RP_ID']!r} is an IP address, "
+            "which browsers refuse (set PUBLIC_URL or WEBAUTHN_RP_ID to a host name)"
+        ]
+        if settings.get("PASSKEYS_ENABLED") is False
+        else []
+    )
     if settings.get("ENV_NAME") == "production":
-        return []
-    return [
+        return passkeys
+    return passkeys + [
         f"{name} points at a non-local server but OTPAUTH_ENV is {settings.get('ENV_NAME')!r}: "
         "set OTPAUTH_ENV=production (and its SECRET_KEY) for real data"
         for name in ("DATABASE_URL", "REDIS_URL", "QUEUE_REDIS_URL")

@@ -145,6 +145,11 @@ SETTINGS: tuple[Setting, ...] = (
     S("PUBLIC_HOST", "localhost", text, "the site's host name, in messages"),
     S("PUBLIC_URL", None, text, "the site's URL; None: https://PUBLIC_HOST"),
     S("TRUSTED_PROXIES", 0, whole(0, 10), "reverse proxies that set X-Forwarded-For"),
+    # Passkeys (WebAuthn) and re-authentication.
+    S("WEBAUTHN_RP_ID", None, text, "passkeys' relying party id; None: PUBLIC_URL's host"),
+    S("WEBAUTHN_ORIGINS", (), words, "origins passkeys are used on; (): PUBLIC_URL's"),
+    S("PASSKEYS_ENABLED", True, None, "derived: off when the RP ID is an IP address"),
+    S("REAUTH_SECONDS", 600, whole(0, DAY), "how recent a sign-in must be for a change"),
     S("METRICS_TOKEN", None, text, "bearer token of /metrics"),
     S("AUDIT_SPOOL_DIR", None, text, "audit spool; None: instance/audit-spool"),
     S("AUDIT_FLUSH_SECONDS", 1.0, None, "audit rows written every (0: each request)", {TEST: 0.0}),

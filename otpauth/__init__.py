@@ -35,7 +35,7 @@ from . import cli, delivery, oidc
 from .platform import autocommit, i18n, sqlite
 from .platform import redis as redis_ext
 from .platform.extensions import csrf, db, mail, migrate
-from .signin import audit, challenge, channels, otp, sessions
+from .signin import audit, challenge, channels, otp, passkeys, sessions
 from .web import (
     account,
     admin,
@@ -105,6 +105,7 @@ def services(app: Flask) -> None:
     writer (Flask runs them in reverse).
     """
     otp.init_app(app)
+    passkeys.init_app(app)
     sessions.init_app(app)
     challenge.init_app(app)
     delivery.init_app(app)

@@ -261,11 +261,12 @@ class Sent(list):
 
 
 def _empty_tables(db) -> None:  # noqa: ANN001
-    from otpauth.signin.models import Authenticator, AuthEvent, Customer, RecoveryCode
+    from otpauth.signin.models import Authenticator, AuthEvent, Customer, Passkey, RecoveryCode
 
     # An authenticator left by an earlier test would belong to the next customer 1.
     db.session.query(RecoveryCode).delete()
     db.session.query(Authenticator).delete()
+    db.session.query(Passkey).delete()
     db.session.query(AuthEvent).delete()
     db.session.query(Customer).delete()
     db.session.commit()

@@ -46,12 +46,26 @@ ROUTES = [
     ("admin.staff_new", "POST", "/admin/staff/new", STAFF, 200, 403),
     ("admin.staff_deactivate", "POST", "/admin/staff/{other}/deactivate", {}, 302, 403),
     ("admin.oidc_clients", "GET", "/admin/clients/", None, 200, 403),
+    ("admin.staff_passkeys", "GET", "/admin/passkeys/", None, 200, 200),
+    ("admin.staff_passkey_options", "POST", "/admin/passkeys/options", {}, 200, 200),
+    ("admin.staff_passkey_add", "POST", "/admin/passkeys/", {}, 400, 400),  # not a credential
+    ("admin.staff_passkey_remove", "POST", "/admin/passkeys/999/remove", {}, 404, 404),
+    (
+        "admin.customer_passkey_remove",
+        "POST",
+        "/admin/customers/{cid}/passkeys/9/remove",
+        {},
+        404,
+        403,
+    ),
 ]
 PUBLIC = [
     ("admin.login", "GET", "/admin/login/", 200),
     ("admin.login_verify", "GET", "/admin/login/verify/", 302),
     ("admin.logout", "POST", "/admin/logout/", 302),
     ("admin.setup", "GET", "/admin/setup/not-a-token", 404),
+    ("admin.login_passkey_options", "POST", "/admin/login/passkey/options", 404),  # no password
+    ("admin.login_passkey_verify", "POST", "/admin/login/passkey/verify", 404),
 ]
 
 

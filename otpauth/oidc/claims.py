@@ -16,6 +16,7 @@ AMR = {
     "whatsapp": ["otp", "sms"],
     "app": ["otp"],
     "passkey": ["hwk", "user"],
+    "passkey_synced": ["swk", "user"],
 }
 ACR = "urn:otpauth:acr:otp"  # one level of assurance today: a one-time code or better
 

@@ -54,6 +54,14 @@ EVENTS = (
     "authenticator_added",
     "authenticator_removed",
     "recovery_code_used",
+    # Passkeys (reason: why a sign-in or an addition failed, e.g. "clone") and contacts.
+    "passkey_added",
+    "passkey_add_failed",
+    "passkey_removed",
+    "passkey_login",
+    "passkey_login_failed",
+    "contact_change_requested",
+    "contact_changed",
     # Staff and what they did (staff_id set).
     "staff_login",
     "staff_login_failed",
@@ -168,6 +176,11 @@ class SignIn:
     at: datetime
     channel: str | None
     ip: str | None
+    event: str = "login"  # or passkey_login
+
+    @property
+    def by_passkey(self) -> bool:
+        return self.event == "passkey_login"
 
 
 def recent_sign_ins(customer_id: int) -> list[SignIn]:

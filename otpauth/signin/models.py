@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
+    LargeBinary,
     SmallInteger,
     String,
     Text,
@@ -58,6 +60,10 @@ class Customer(UserMixin, db.Model):
     phone_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The OpenID Connect subject: random and stable, never the SQL id or a contact.
     oidc_sub: Mapped[str | None] = mapped_column(String(43), unique=True, default=new_oidc_sub)
+    # WebAuthn: a random user handle (never the SQL id or a contact), and the answer to the
+    # passkey offer (None: ask after a code sign-in; "never").
+    webauthn_user_handle: Mapped[bytes | None] = mapped_column(LargeBinary(64), unique=True)
+    passkey_offer: Mapped[str | None] = mapped_column(String(8))
 
     kind = "customer"  # the user kind named in session records and authenticators
 
@@ -107,6 +113,10 @@ class Staff(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # WebAuthn: a random user handle (never the SQL id or a contact), and the answer to the
+    # passkey offer (None: ask after a code sign-in; "never").
+    webauthn_user_handle: Mapped[bytes | None] = mapped_column(LargeBinary(64), unique=True)
+    passkey_offer: Mapped[str | None] = mapped_column(String(8))
 
     @property
     def is_active(self) -> bool:
@@ -128,6 +138,25 @@ class Authenticator(db.Model):
     secret_encrypted: Mapped[str] = mapped_column(Text)  # MultiFernet token, never the secret
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Passkey(db.Model):
+    """A WebAuthn credential of a customer or staff member: its public key, never a secret."""
+
+    __tablename__ = "passkeys"
+    __table_args__ = (Index("ix_passkeys_owner", "owner_kind", "owner_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_kind: Mapped[str] = mapped_column(String(8))  # "customer" or "staff"
+    owner_id: Mapped[int] = mapped_column()
+    credential_id: Mapped[str] = mapped_column(String(1366), unique=True)  # base64url
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)  # COSE_Key
+    sign_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    transports: Mapped[str] = mapped_column(String(200), default="")
+    backed_up: Mapped[bool] = mapped_column(default=False)  # synced (amr swk) or device-bound
+    name: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 

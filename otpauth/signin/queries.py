@@ -55,11 +55,14 @@ def customer_by_id() -> Select:
 
 @cache
 def recent_sign_ins() -> Select:
-    """Customer ``:cid``'s latest logins (time, channel, address), newest first: the
-    dashboard's one statement."""
+    """Customer ``:cid``'s latest logins, by code or passkey (time, channel, address, event),
+    newest first: the dashboard's one statement."""
     return (
-        select(AuthEvent.at, AuthEvent.channel, AuthEvent.ip)
-        .where(AuthEvent.customer_id == bindparam("cid"), AuthEvent.event == "login")
+        select(AuthEvent.at, AuthEvent.channel, AuthEvent.ip, AuthEvent.event)
+        .where(
+            AuthEvent.customer_id == bindparam("cid"),
+            AuthEvent.event.in_(("login", "passkey_login")),
+        )
         .order_by(AuthEvent.at.desc(), AuthEvent.id.desc())
         .limit(SIGN_INS_SHOWN)
     )

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..platform.timefmt import labelled_time
-from . import audit, authenticators
+from . import audit, authenticators, passkey_rows
 from .channels import mask
 from .customers import contact_tags
-from .models import AuthEvent, Customer
+from .models import AuthEvent, Customer, Passkey
 from .otp import otp_store
 from .otp.store import ContactState, Pending
 from .sessions import SessionRecord, session_store
@@ -61,6 +61,7 @@ class SupportPanel:
     has_authenticator: bool
     sessions: list[SessionRecord]
     events: list[AuthEvent]
+    passkeys: list[Passkey] = field(default_factory=list)
 
     def text_lines(self, utc: bool = False) -> list[str]:
         """The panel as text (``customers show``), times in the display zone (or UTC)."""
@@ -75,6 +76,7 @@ class SupportPanel:
             f"  e-mail {c.email or '-'}   phone {c.phone or '-'}",
             f"  last login {when(c.last_login_at)}",
             f"  authenticator app: {'yes' if self.has_authenticator else 'no'}",
+            f"  passkeys: {', '.join(p.name for p in self.passkeys) or 'none'}",
         ]
         for p in self.contacts:
             lines.append(f"  {p.channel} {p.masked}: {describe(p)}")
@@ -130,4 +132,5 @@ def support_panel(customer: Customer) -> SupportPanel:
         has_authenticator=has_authenticator(customer),
         sessions=sessions_of(customer),
         events=audit.recent(customer_id=customer.id, limit=LATEST_EVENTS),
+        passkeys=passkey_rows.owned(customer.kind, customer.id),
     )

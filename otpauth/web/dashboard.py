@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, session, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..platform.i18n import time_zone_name
-from ..signin import audit
+from ..signin import audit, channels, passkeys
 from ..signin.models import Customer
-from ..signin.sessions import customer_required
+from ..signin.sessions import current_record, customer_required
 
 bp = Blueprint("dashboard", __name__)
 
@@ -47,11 +47,18 @@ def index() -> str:
     customer = current_user._get_current_object()  # the page reads it a dozen times
     sign_ins = audit.recent_sign_ins(customer.id)
     previous = previous_sign_in(customer, sign_ins)
+    record = current_record()  # loaded with the user: the offer costs no statement
+    method = record.method if record else None
+    offer = passkeys.offered(customer, method, bool(session.get(passkeys.NOT_NOW)))
+    # NIST SP 800-63B-4: who signed in by a code sent to a phone is told its risk.
+    by_phone = channels.CHANNELS.get(method or "")
     return render_template(
         "dashboard/index.html",
         customer=customer,
         sign_ins=sign_ins,
         previous=previous,
+        passkey_offer=offer,
+        phone_code_risk=offer and by_phone is not None and by_phone.metered,
         time_zone_name=time_zone_name(),
         show_sign_out=True,
     )

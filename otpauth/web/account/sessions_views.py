@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from ...platform.catalog import gettext as _
 from ...platform.i18n import local_time, time_zone_name
-from ...signin import audit
+from ...signin import audit, channels, passkeys
 from ...signin.sessions import SessionRecord, current_record, customer_required, session_store
 from .blueprint import bp
 
@@ -29,6 +29,7 @@ class SessionRow:
     signed_in: str
     last_seen: str
     current: bool
+    began: str = ""  # how it was signed in: "passkey", "code by e-mail", ...
 
 
 @lru_cache(maxsize=512)
@@ -64,7 +65,20 @@ def _row(record: SessionRecord, current_sid: str | None) -> SessionRow:
         signed_in=shown(record.created_at),
         last_seen=shown(record.last_seen),
         current=record.sid == current_sid,
+        began=how_it_began(record.method),
     )
+
+
+def how_it_began(method: str | None) -> str:
+    """How a session was signed in, as the sessions page says it."""
+    if method in passkeys.METHODS:
+        return _("passkey")
+    channel = channels.CHANNELS.get(method or "")
+    if channel is None:
+        return "-"
+    if channel.has_own_check:
+        return _("authenticator app")
+    return _("code by %(channel)s", channel=channel.short)
 
 
 def _own_sessions() -> list[SessionRecord]:

@@ -13,12 +13,21 @@ from . import (
     views_customers,
     views_oidc,
     views_overview,
+    views_passkeys,
     views_staff,
 )
 from .blueprint import bp
 
 # routes on bp
-VIEWS = (views_audit, views_auth, views_customers, views_oidc, views_overview, views_staff)
+VIEWS = (
+    views_audit,
+    views_auth,
+    views_customers,
+    views_oidc,
+    views_overview,
+    views_passkeys,
+    views_staff,
+)
 
 
 def init_app(app: Flask) -> None:

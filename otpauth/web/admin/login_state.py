@@ -35,9 +35,10 @@ def password_step() -> Staff | None:
     return staff if staff is not None and staff.active else None
 
 
-def begin(staff: Staff) -> None:
-    """Both steps passed: a staff session (server-side, ADMIN_SESSION_* limits)."""
-    start_session(staff)  # clears the cookie session, the pending step with it
+def begin(staff: Staff, method: str = "app") -> None:
+    """Both steps passed: a staff session (server-side, ADMIN_SESSION_* limits); ``method``
+    is the second step's (``app`` or ``passkey``)."""
+    start_session(staff, method=method)  # clears the cookie session, the pending step with it
 
 
 def end() -> None:

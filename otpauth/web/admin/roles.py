@@ -16,6 +16,13 @@ RULES: dict[str, frozenset[str]] = {
     "admin.login": PUBLIC,
     "admin.login_verify": PUBLIC,
     "admin.logout": PUBLIC,
+    "admin.login_passkey_options": PUBLIC,  # past the password step (checked in the view)
+    "admin.login_passkey_verify": PUBLIC,
+    # One's own passkeys (every staff member).
+    "admin.staff_passkeys": SUPPORT,
+    "admin.staff_passkey_options": SUPPORT,
+    "admin.staff_passkey_add": SUPPORT,
+    "admin.staff_passkey_remove": SUPPORT,
     # Looking (support and admin).
     "admin.overview": SUPPORT,
     "admin.customers": SUPPORT,
@@ -29,6 +36,7 @@ RULES: dict[str, frozenset[str]] = {
     "admin.customer_edit": ADMIN,
     "admin.deactivate": ADMIN,
     "admin.reactivate": ADMIN,
+    "admin.customer_passkey_remove": ADMIN,
     "admin.import_csv": ADMIN,
     "admin.customers_export": ADMIN,
     "admin.staff": ADMIN,

@@ -8,6 +8,7 @@ from flask import Flask, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from ...platform.extensions import login_manager
+from .passkey_views import bp as passkey_bp
 from .views import bp
 
 
@@ -26,3 +27,4 @@ def init_app(app: Flask) -> None:
     # here asks for freshness), at the price of a SHA-512 and a cookie key per request.
     login_manager.session_protection = None
     app.register_blueprint(bp)
+    app.register_blueprint(passkey_bp)
