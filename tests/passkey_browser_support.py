@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
+from tests.browser_support import LiveServer
 from tests.conftest import code_in
 
 DEMO = {"name": "Asha Rao", "email": "test@example.com", "phone": "+919876543210"}
@@ -37,24 +38,12 @@ class _Late:
         return self.app(environ, start_response)
 
 
-@dataclass
-class PasskeyServer:
+class PasskeyServer(LiveServer):
     """The running app at ``http://localhost:<port>``, and what it sent."""
-
-    app: Any
-    url: str
-    customer_id: int
-    senders: dict[str, Any] = field(default_factory=dict)
-
-    def __call__(self, path: str = "/") -> str:
-        return self.url + path
 
     def code(self, channel: str = "email") -> str:
         """The code in the latest message sent on ``channel``."""
-        pool = self.app.extensions["otpauth.delivery"].pool
-        if pool is not None:
-            assert pool.wait_idle(10), "the inline send pool did not drain"
-        sent = self.senders[channel].messages
+        sent = self.messages(channel)
         assert sent, f"no {channel} message was sent"
         return code_in(sent[-1])
 
